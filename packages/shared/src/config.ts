@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+
+/**
+ * The repository root: this file lives in packages/shared/{src,dist}/, so three levels
+ * up, in a checkout and in the container image alike.
+ */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** An unset variable and an empty one mean the same: take the default. */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+function withDefault<T extends z.ZodType>(schema: T, fallback: string) {
+  return z.preprocess((v) => (v === undefined || v === '' ? fallback : v), schema);
+}
+
+const positiveInt = z.coerce.number().int().positive();
+
+const redisUrl = z
+  .string()
+  .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://');
+
+const databaseUrl = optionalString.refine(
+  (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+  'must be a postgres:// URL (leave unset for SQLite in DATA_DIR)',
+);
+
+const httpUrl = optionalString.refine(
+  (v) => v === undefined || /^https?:\/\//.test(v),
+  'must be an http:// or https:// URL',
+);
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * Every variable Depict reads, with its default, in one place. The env names are the
+ * keys, so a validation error names the variable a person has to fix.
+ */
+export const EnvSchema = z.object({
+  PORT: withDefault(z.coerce.number().int().min(0).max(65535), '8000'),
+  HOST: withDefault(z.string(), '127.0.0.1'),
+  REDIS_URL: withDefault(redisUrl, 'redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: withDefault(z.string().regex(/^[A-Za-z0-9:_.-]+$/, 'letters, digits and : _ . - only'), 'depict'),
+  DATA_DIR: withDefault(z.string(), './data'),
+  DATABASE_URL: databaseUrl,
+  MAX_UPLOAD_MB: withDefault(z.coerce.number().positive().max(1024), '20'),
+  MAX_IMAGE_PIXELS: withDefault(positiveInt, String(100_000_000)),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_VISION_MODEL: withDefault(z.string().min(1), 'gpt-4o-mini'),
+  OPENAI_BASE_URL: httpUrl,
+  OPENAI_TIMEOUT_MS: withDefault(positiveInt, '60000'),
+  OPENAI_MAX_RETRIES: withDefault(z.coerce.number().int().min(0).max(10), '2'),
+  WORKER_CONCURRENCY: withDefault(z.coerce.number().int().min(1).max(1024), '4'),
+  RECONCILE_INTERVAL_MS: withDefault(positiveInt, '15000'),
+  RECONCILE_GRACE_MS: withDefault(z.coerce.number().int().min(0), '10000'),
+  LOG_LEVEL: withDefault(logLevel, 'info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  /** Absolute. */
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly maxUploadBytes: number;
+  readonly maxImagePixels: number;
+  readonly openai: {
+    readonly apiKey: string | undefined;
+    readonly model: string;
+    readonly baseUrl: string | undefined;
+    readonly timeoutMs: number;
+    readonly maxRetries: number;
+  };
+  readonly workerConcurrency: number;
+  readonly reconcile: { readonly intervalMs: number; readonly graceMs: number };
+  readonly logLevel: z.infer<typeof logLevel>;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validate an environment (no I/O): the pure half of loadConfig. */
+export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const value = env[name];
+      return `  ${name}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
+    maxImagePixels: e.MAX_IMAGE_PIXELS,
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      model: e.OPENAI_VISION_MODEL,
+      baseUrl: e.OPENAI_BASE_URL,
+      timeoutMs: e.OPENAI_TIMEOUT_MS,
+      maxRetries: e.OPENAI_MAX_RETRIES,
+    },
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/**
+ * Read `.env` at the repository root (variables already set in the environment win),
+ * then validate. DEPICT_ENV_FILE points at another file instead.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const envFile = env.DEPICT_ENV_FILE ?? path.join(REPO_ROOT, '.env');
+  if (existsSync(envFile)) {
+    dotenv.config({ path: envFile, processEnv: env, quiet: true });
+  }
+  return parseConfig(env);
+}
+
+/** For entry points: a bad configuration ends the process with a message, not a stack. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`depict: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { JobStatus } from './job-status.js';
+
+/** The tables, as kysely sees them. Timestamps are ISO 8601 UTC strings in both dialects. */
+export interface JobsTable {
+  job_id: string;
+  status: JobStatus;
+  filename: string | null;
+  media_type: string;
+  byte_size: number;
+  sha256: string;
+  width: number;
+  height: number;
+  description: string | null;
+  generated_by: string | null;
+  /** JSON text. */
+  details: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface Database {
+  jobs: JobsTable;
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+}
+
+/**
+ * SQLite in DATA_DIR unless a PostgreSQL URL is given. WAL lets readers (the server)
+ * work while a writer (a worker) commits; the busy timeout makes concurrent writers
+ * wait for each other instead of failing with SQLITE_BUSY.
+ */
+export function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined }): DatabaseHandle {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const sqlite = new SQLite(path.join(options.dataDir, 'depict.sqlite'));
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('synchronous = NORMAL');
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+}

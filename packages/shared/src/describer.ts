@@ -1,0 +1,46 @@
+/**
+ * The one interface every describer implements: an image in, a description out.
+ * The worker loop only knows this shape, so new describers (or wrappers such as a
+ * fallback chain) never touch it.
+ */
+export type ImageMediaType = 'image/png' | 'image/jpeg';
+
+export interface ImageInput {
+  /** Path of the uploaded file on local disk. */
+  readonly path: string;
+  readonly mediaType: ImageMediaType;
+  readonly byteSize: number;
+  /** The file name the client sent, if any (never used as a path). */
+  readonly filename: string | null;
+}
+
+export interface Description {
+  readonly description: string;
+  /** `openai:<model>` or `depict-analyzer@<version>`. */
+  readonly generatedBy: string;
+  readonly details: Record<string, unknown>;
+}
+
+export interface DescribeOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface Describer {
+  readonly name: string;
+  describe(image: ImageInput, options?: DescribeOptions): Promise<Description>;
+}
+
+/**
+ * A describer's way to fail with a reason a client can read. Anything else a describer
+ * throws is recorded as `describe_failed` with its message.
+ */
+export class DescribeError extends Error {
+  override readonly name = 'DescribeError';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely/migration';
+import * as createJobs from './001-create-jobs.js';
+
+/** Every migration, in order. Names sort in the order they run. */
+export const migrations: Record<string, Migration> = {
+  '001-create-jobs': createJobs,
+};
