@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-dist';
+import { DepictError, REPO_ROOT, errorBody } from '@depict/shared';
+import type { AppDeps } from './deps.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { readiness } from './readiness.js';
+import { restApi } from './rest-api.js';
+import { restSubmit } from './rest-upload.js';
+import { appRouter } from './router.js';
+import type { Context } from './trpc.js';
+
+const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+const WEB_DIR = path.join(REPO_ROOT, 'web');
+
+/** The UI runs no inline code and loads nothing from elsewhere. */
+const UI_CSP =
+  "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+// Swagger UI sets inline styles on its elements.
+const DOCS_CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+const withCsp =
+  (policy: string): RequestHandler =>
+  (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', policy);
+    next();
+  };
+
+export function createApp(deps: AppDeps, options: { version: string }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const createContext = ({ req, res }: { req: express.Request; res: express.Response }): Context => ({
+    ...deps,
+    req,
+    res,
+  });
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/health' || (req.url ?? '').startsWith('/static/') },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', async (_req, res) => {
+    const report = await readiness(deps);
+    res.status(report.ready ? 200 : 503).json(report);
+  });
+
+  app.post('/submit', ...restSubmit(deps));
+
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext,
+      // A multipart body is a little larger than the file it carries.
+      maxBodySize: deps.config.maxUploadBytes + 64 * 1024,
+      onError: ({ error, path: procedure }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, procedure }, 'tRPC call failed');
+      },
+    }),
+  );
+
+  const openApiDocument = buildOpenApiDocument(appRouter, options.version);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.get('/docs', withCsp(DOCS_CSP), (_req, res) => {
+    res.sendFile(path.join(PUBLIC_DIR, 'docs.html'));
+  });
+  app.use('/docs', withCsp(DOCS_CSP), express.static(PUBLIC_DIR, { index: false }));
+  app.use('/docs/swagger-ui', express.static(swaggerUi.getAbsoluteFSPath(), { index: false }));
+
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/ui');
+  });
+  app.get('/ui', withCsp(UI_CSP), (_req, res) => {
+    res.sendFile(path.join(WEB_DIR, 'index.html'));
+  });
+  app.use('/static', withCsp(UI_CSP), express.static(WEB_DIR, { index: false, fallthrough: true }));
+
+  // GET /status/:job_id, GET /result/:job_id, and a JSON 404 for anything else.
+  app.use(restApi(appRouter, createContext, deps));
+
+  app.use(errorHandler(deps));
+  return app;
+}
+
+/** The last stop for REST errors: known ones by their code, everything else a 500 without details. */
+function errorHandler(deps: AppDeps): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof DepictError) {
+      res.status(err.status).json(errorBody(err.code, err.message));
+      return;
+    }
+    // express.json() and friends mark client errors with a 4xx status.
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) {
+      req.log.error({ err }, 'request failed');
+      res.status(500).json(errorBody('internal', 'Internal server error.'));
+      return;
+    }
+    deps.logger.debug({ err }, 'client error');
+    res.status(status).json(errorBody(status === 413 ? 'too_large' : 'bad_request', String(err.message ?? 'Bad request.')));
+  };
+}

@@ -1,0 +1,74 @@
+import { open } from 'node:fs/promises';
+import sharp from 'sharp';
+import { DepictError, type ImageMediaType } from '@depict/shared';
+
+export interface CheckedImage {
+  readonly mediaType: ImageMediaType;
+  readonly width: number;
+  readonly height: number;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const JPEG_SIGNATURE = Buffer.from([0xff, 0xd8, 0xff]);
+
+async function readHead(path: string, length: number): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+function sniff(head: Buffer): ImageMediaType | undefined {
+  if (head.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) return 'image/png';
+  if (head.subarray(0, JPEG_SIGNATURE.length).equals(JPEG_SIGNATURE)) return 'image/jpeg';
+  return undefined;
+}
+
+/**
+ * Decide from the bytes alone whether an upload is a PNG or JPEG the worker can read.
+ * The name and Content-Type a client sent are never trusted. The pixel count is checked
+ * from the header before any pixel is decoded, then one small decode proves the data
+ * is complete (libvips shrinks JPEGs while decoding and streams PNGs, so this stays
+ * cheap for large files).
+ */
+export async function checkImage(path: string, options: { maxPixels: number }): Promise<CheckedImage> {
+  const head = await readHead(path, 16);
+  if (head.length === 0) throw new DepictError('no_file', 'The uploaded file is empty.');
+  const mediaType = sniff(head);
+  if (!mediaType) {
+    throw new DepictError('unsupported_media_type', 'Only PNG and JPEG images are accepted; this file is neither.');
+  }
+  const kind = mediaType === 'image/png' ? 'PNG' : 'JPEG';
+
+  let width: number;
+  let height: number;
+  try {
+    const meta = await sharp(path).metadata();
+    if (!meta.width || !meta.height) throw new Error('no dimensions in header');
+    width = meta.width;
+    height = meta.height;
+  } catch (err) {
+    throw new DepictError('corrupt_image', `The file starts like a ${kind} but its header cannot be read.`, { cause: err });
+  }
+  if (width * height > options.maxPixels) {
+    throw new DepictError(
+      'too_many_pixels',
+      `The image is ${width} x ${height} pixels; at most ${options.maxPixels.toLocaleString('en-US')} pixels are accepted.`,
+    );
+  }
+
+  try {
+    await sharp(path, { failOn: 'truncated', limitInputPixels: options.maxPixels })
+      .resize({ width: 64, height: 64, fit: 'inside' })
+      .raw()
+      .toBuffer();
+  } catch (err) {
+    throw new DepictError('corrupt_image', `The ${kind} image is damaged or incomplete and cannot be decoded.`, {
+      cause: err,
+    });
+  }
+  return { mediaType, width, height };
+}

@@ -1,0 +1,38 @@
+import type { Job, ResultResponse, StatusResponse } from '@depict/shared';
+
+/** How a stored job is shown to clients: the wire shapes in @depict/shared's api-schemas. */
+export function statusView(job: Job): StatusResponse {
+  return {
+    job_id: job.jobId,
+    status: job.status,
+    created_at: job.createdAt,
+    updated_at: job.updatedAt,
+    ...(job.error ? { error: job.error } : {}),
+  };
+}
+
+export function resultView(job: Job): ResultResponse {
+  switch (job.status) {
+    case 'done':
+      return {
+        job_id: job.jobId,
+        status: 'done',
+        description: job.description ?? '',
+        _generated_by: job.generatedBy ?? '',
+        details: job.details ?? {},
+        created_at: job.createdAt,
+        completed_at: job.finishedAt ?? job.updatedAt,
+      };
+    case 'failed':
+      return {
+        job_id: job.jobId,
+        status: 'failed',
+        error: job.error ?? { code: 'unknown', message: 'The job failed without a recorded reason.' },
+        created_at: job.createdAt,
+        completed_at: job.finishedAt ?? job.updatedAt,
+      };
+    case 'queued':
+    case 'processing':
+      return { job_id: job.jobId, status: job.status };
+  }
+}

@@ -1,0 +1,32 @@
+import type { AppDeps } from './deps.js';
+
+const CHECK_TIMEOUT_MS = 1_000;
+
+async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { name, ok: true };
+  } catch (err) {
+    return { name, ok: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Ready means both the job store and Redis answer now. */
+export async function readiness(deps: AppDeps) {
+  const checks = await Promise.all([
+    check('job_store', () => deps.store.ping()),
+    check('redis', () => deps.queue.checkHealth()),
+  ]);
+  const failing = checks.filter((c) => !c.ok);
+  if (failing.length === 0) return { ready: true, checks };
+  const message = `Not ready: ${failing.map((c) => `${c.name} (${c.error})`).join(', ')}.`;
+  return { ready: false, checks, error: { code: 'not_ready', message } };
+}

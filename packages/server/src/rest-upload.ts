@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import { DepictError } from '@depict/shared';
+import type { AppDeps } from './deps.js';
+import { acceptUpload, cleanFilename } from './submission.js';
+
+/** Multer's limit codes, in words a client can act on. */
+function fromMulterError(err: multer.MulterError, maxBytes: number): DepictError {
+  switch (err.code) {
+    case 'LIMIT_FILE_SIZE':
+      return new DepictError('too_large', `The file is larger than the ${maxBytes}-byte limit (MAX_UPLOAD_MB).`);
+    case 'LIMIT_FILE_COUNT':
+      return new DepictError('too_many_files', 'Send one image per request, in the field "file".');
+    case 'LIMIT_UNEXPECTED_FILE':
+      return new DepictError('bad_request', `Unexpected file field "${err.field ?? ''}"; send the image in the field "file".`);
+    default:
+      return new DepictError('bad_request', `The form could not be read: ${err.message}.`);
+  }
+}
+
+/**
+ * POST /submit: multer streams the file into the blob store's tmp directory and stops
+ * at MAX_UPLOAD_MB while the bytes arrive, then the upload takes the common path.
+ */
+export function restSubmit(deps: AppDeps): RequestHandler[] {
+  const upload = multer({
+    storage: multer.diskStorage({
+      destination: deps.blobs.tmpDir,
+      filename: (_req, _file, cb) => cb(null, `rest-${randomUUID()}`),
+    }),
+    // Browsers and curl send file names as raw UTF-8, without a charset parameter.
+    defParamCharset: 'utf8',
+    limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 40 },
+  }).single('file');
+
+  const receive: RequestHandler = (req, res, next) => {
+    upload(req, res, (err: unknown) => {
+      if (err === undefined || err === null) return next();
+      if (err instanceof multer.MulterError) return next(fromMulterError(err, deps.config.maxUploadBytes));
+      // busboy: a malformed body (no boundary, cut short).
+      const message = err instanceof Error ? err.message : String(err);
+      next(new DepictError('bad_request', `The multipart body could not be read: ${message}.`, { cause: err }));
+    });
+  };
+
+  const accept = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const file = req.file;
+      if (!file) {
+        throw new DepictError('no_file', 'Send the image as multipart/form-data in a field named "file".');
+      }
+      const accepted = await acceptUpload(deps, {
+        tmpPath: file.path,
+        filename: cleanFilename(file.originalname),
+        byteSize: file.size,
+      });
+      res.status(202).location(accepted.status_url).json(accepted);
+    } catch (err) {
+      next(err);
+    }
+  };
+
+  return [receive, accept];
+}

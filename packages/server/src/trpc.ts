@@ -1,0 +1,82 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import { ZodError } from 'zod';
+import { DepictError, type ErrorCode } from '@depict/shared';
+import type { AppDeps } from './deps.js';
+
+export interface Context extends AppDeps {
+  readonly req: CreateExpressContextOptions['req'];
+  readonly res: CreateExpressContextOptions['res'];
+}
+
+type TRPCCode = TRPCError['code'];
+
+/** Our error codes as tRPC codes; tRPC (and trpc-to-openapi) turn these into HTTP statuses. */
+const TRPC_CODE: Record<ErrorCode, TRPCCode> = {
+  bad_request: 'BAD_REQUEST',
+  no_file: 'BAD_REQUEST',
+  too_many_files: 'BAD_REQUEST',
+  not_found: 'NOT_FOUND',
+  too_large: 'PAYLOAD_TOO_LARGE',
+  unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
+  corrupt_image: 'UNPROCESSABLE_CONTENT',
+  too_many_pixels: 'UNPROCESSABLE_CONTENT',
+  rate_limited: 'TOO_MANY_REQUESTS',
+  internal: 'INTERNAL_SERVER_ERROR',
+  not_ready: 'SERVICE_UNAVAILABLE',
+};
+
+/** For errors tRPC raises itself (bad input, unknown route, body too large). */
+const CODE_FOR_TRPC: Partial<Record<TRPCCode, ErrorCode>> = {
+  BAD_REQUEST: 'bad_request',
+  PARSE_ERROR: 'bad_request',
+  METHOD_NOT_SUPPORTED: 'bad_request',
+  NOT_FOUND: 'not_found',
+  PAYLOAD_TOO_LARGE: 'too_large',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  UNPROCESSABLE_CONTENT: 'corrupt_image',
+  TOO_MANY_REQUESTS: 'rate_limited',
+  SERVICE_UNAVAILABLE: 'not_ready',
+};
+
+export function toTRPCError(err: DepictError): TRPCError {
+  return new TRPCError({ code: TRPC_CODE[err.code], message: err.message, cause: err });
+}
+
+function describeZodError(err: ZodError): string {
+  return err.issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+/** The client-facing form of any error: `{code, message}`, never a stack trace. */
+export function publicError(error: TRPCError): { code: string; message: string } {
+  const cause = error.cause;
+  if (cause instanceof DepictError) return { code: cause.code, message: cause.message };
+  if (cause instanceof ZodError) return { code: 'bad_request', message: describeZodError(cause) };
+  const code = CODE_FOR_TRPC[error.code] ?? 'internal';
+  return { code, message: code === 'internal' ? 'Internal server error.' : error.message };
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      // The REST layer sends `error` alone; tRPC clients get it beside the usual shape.
+      const { stack: _stack, ...data } = shape.data;
+      return { ...shape, data, error: publicError(error) };
+    },
+  });
+
+/** DepictErrors thrown anywhere below become tRPC errors with the matching status. */
+const depictErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DepictError) throw toTRPCError(result.error.cause);
+  return result;
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure.use(depictErrors);
+export const createCallerFactory = t.createCallerFactory;
