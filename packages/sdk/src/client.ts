@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createTRPCClient, httpBatchLink, httpLink, isNonJsonSerializable, splitLink } from '@trpc/client';
+import type { inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from '@depict/server';
+import { DepictJobFailedError, DepictTimeoutError, toApiError } from './errors.js';
+
+type Outputs = inferRouterOutputs<AppRouter>;
+export type SubmitResponse = Outputs['job']['submit'];
+export type StatusResponse = Outputs['job']['status'];
+export type ResultResponse = Outputs['job']['result'];
+export type DoneResult = Extract<ResultResponse, { status: 'done' }>;
+export type JobStatus = StatusResponse['status'];
+
+/** A path on disk, raw bytes, or a Blob/File. */
+export type ImageSource = string | Uint8Array | Blob;
+
+export interface DepictClientOptions {
+  /** Where the server listens, e.g. http://127.0.0.1:8000. */
+  readonly baseUrl: string;
+  /** Extra headers on every call. */
+  readonly headers?: Record<string, string>;
+  /** A fetch implementation; the global one by default. */
+  readonly fetch?: typeof fetch;
+}
+
+export interface SubmitOptions {
+  /** The file name the server records (display only). Defaults to the path's base name. */
+  readonly filename?: string;
+}
+
+export interface DescribeOptions extends SubmitOptions {
+  /** Give up waiting after this long (the job itself goes on). Default 120 s. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+async function toBlob(source: ImageSource): Promise<Blob> {
+  if (typeof source === 'string') return new Blob([new Uint8Array(await readFile(source))]);
+  if (source instanceof Uint8Array) return new Blob([new Uint8Array(source)]);
+  return source;
+}
+
+function defaultName(source: ImageSource, explicit: string | undefined): string {
+  if (explicit) return explicit;
+  if (typeof source === 'string') return path.basename(source);
+  if (typeof File !== 'undefined' && source instanceof File && source.name) return source.name;
+  return 'image';
+}
+
+/** A typed client for Depict: its types come from the server's tRPC router. */
+export class DepictClient {
+  private readonly trpc;
+
+  constructor(options: DepictClientOptions) {
+    const url = `${options.baseUrl.replace(/\/+$/, '')}/trpc`;
+    const common = {
+      url,
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    };
+    this.trpc = createTRPCClient<AppRouter>({
+      links: [
+        // Uploads go as FormData, one per request; everything else may be batched.
+        splitLink({
+          condition: (op) => isNonJsonSerializable(op.input),
+          true: httpLink(common),
+          false: httpBatchLink(common),
+        }),
+      ],
+    });
+  }
+
+  /** Upload an image; resolves once the server has queued it. */
+  async submit(source: ImageSource, options: SubmitOptions = {}): Promise<SubmitResponse> {
+    const form = new FormData();
+    form.append('file', await toBlob(source), defaultName(source, options.filename));
+    return this.call(() => this.trpc.job.submit.mutate(form));
+  }
+
+  status(jobId: string): Promise<StatusResponse> {
+    return this.call(() => this.trpc.job.status.query({ job_id: jobId }));
+  }
+
+  result(jobId: string): Promise<ResultResponse> {
+    return this.call(() => this.trpc.job.result.query({ job_id: jobId }));
+  }
+
+  /** Wait for a submitted job: the done result, or DepictJobFailedError / DepictTimeoutError. */
+  async wait(jobId: string, options: Omit<DescribeOptions, 'filename'> = {}): Promise<DoneResult> {
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const deadline = Date.now() + timeoutMs;
+    let delay = 100;
+    for (;;) {
+      const result = await this.result(jobId);
+      if (result.status === 'done') return result;
+      if (result.status === 'failed') throw new DepictJobFailedError(jobId, result.error.code, result.error.message);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new DepictTimeoutError(jobId, timeoutMs);
+      await sleep(Math.min(delay, left), options.signal);
+      delay = Math.min(delay * 1.5, 1_000);
+    }
+  }
+
+  /** Submit and wait: the one call most programs need. */
+  async describe(source: ImageSource, options: DescribeOptions = {}): Promise<DoneResult> {
+    const { job_id } = await this.submit(source, options);
+    return this.wait(job_id, options);
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toApiError(err);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DepictApiError, DepictClient, DepictTimeoutError } from '@depict/sdk';
+import { png, scene } from '../../../test-support/images.js';
+import { Stack, tempDir } from '../../../test-support/processes.js';
+
+const sdk = suite('@depict/sdk against a running server');
+const stack = new Stack();
+let client: DepictClient;
+
+sdk.before(async () => {
+  await stack.start();
+  client = new DepictClient({ baseUrl: stack.url });
+});
+sdk.after(async () => {
+  await stack.stop();
+});
+
+sdk('describe(path) submits a file from disk and waits for its description', async () => {
+  const dir = await tempDir();
+  try {
+    const file = path.join(dir.path, 'garden.png');
+    await writeFile(file, await scene(320, 240));
+    const result = await client.describe(file, { timeoutMs: 30_000 });
+    assert.is(result.status, 'done');
+    assert.ok(result.description.length > 20);
+    assert.match(result._generated_by, /^depict-analyzer@/);
+  } finally {
+    await dir.remove();
+  }
+});
+
+sdk('submit, status and result are typed calls on the same job', async () => {
+  const sent = await client.submit(await png({ width: 90, height: 60 }), { filename: 'tiny.png' });
+  assert.is(sent.status, 'queued');
+  const status = await client.status(sent.job_id);
+  assert.is(status.job_id, sent.job_id);
+  assert.ok(['queued', 'processing', 'done'].includes(status.status));
+  const done = await client.wait(sent.job_id, { timeoutMs: 30_000 });
+  assert.is(done.job_id, sent.job_id);
+  const again = await client.result(sent.job_id);
+  assert.is(again.status, 'done');
+});
+
+sdk('the server refusing an upload is a DepictApiError with its code and status', async () => {
+  try {
+    await client.submit(Buffer.from('just some text'), { filename: 'x.png' });
+    assert.unreachable('should have thrown');
+  } catch (err) {
+    assert.instance(err, DepictApiError);
+    assert.is((err as DepictApiError).code, 'unsupported_media_type');
+    assert.is((err as DepictApiError).status, 415);
+  }
+});
+
+sdk('an unknown job is a not_found DepictApiError', async () => {
+  try {
+    await client.status('00000000-0000-4000-8000-000000000000');
+    assert.unreachable('should have thrown');
+  } catch (err) {
+    assert.instance(err, DepictApiError);
+    assert.is((err as DepictApiError).code, 'not_found');
+    assert.is((err as DepictApiError).status, 404);
+  }
+});
+
+sdk('wait() gives up with DepictTimeoutError when the job cannot finish in time', async () => {
+  await stack.worker!.stop();
+  const sent = await client.submit(await png({ width: 30, height: 30 }));
+  try {
+    await client.wait(sent.job_id, { timeoutMs: 400 });
+    assert.unreachable('should have timed out');
+  } catch (err) {
+    assert.instance(err, DepictTimeoutError);
+    assert.is((err as DepictTimeoutError).jobId, sent.job_id);
+  }
+});
+
+sdk('an unreachable server is a DepictApiError with code "unreachable"', async () => {
+  const nowhere = new DepictClient({ baseUrl: 'http://127.0.0.1:9' });
+  try {
+    await nowhere.status('00000000-0000-4000-8000-000000000000');
+    assert.unreachable('should have thrown');
+  } catch (err) {
+    assert.instance(err, DepictApiError);
+    assert.is((err as DepictApiError).code, 'unreachable');
+  }
+});
+
+sdk.run();
