@@ -77,7 +77,7 @@ export class JobStore {
   static async open(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<JobStore> {
     const { db, dialect } = openDatabase(options);
     try {
-      await migrateToLatest(db);
+      await migrateToLatest(db, dialect);
     } catch (err) {
       await db.destroy();
       throw err;
