@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Runs every uvu test file (packages/*/test/*.test.ts) in its own Node process, one
+// after another, and ends with the line CI reads: "N passed, N failed".
+// Usage: node scripts/run-tests.mjs [filter...]   (filters match file paths)
+import { spawn } from 'node:child_process';
+import { readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FILE_TIMEOUT_MS = 5 * 60_000;
+const filters = process.argv.slice(2);
+
+function testFiles() {
+  const files = [];
+  for (const pkg of readdirSync(path.join(root, 'packages')).sort()) {
+    const dir = path.join(root, 'packages', pkg, 'test');
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).sort()) {
+      if (name.endsWith('.test.ts')) files.push(path.join('packages', pkg, 'test', name));
+    }
+  }
+  return files.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+}
+
+const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+function count(output, label) {
+  const m = new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(output);
+  return m ? Number(m[1]) : undefined;
+}
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+      process.stderr.write(d);
+    });
+    const timer = setTimeout(() => {
+      output += `\n${file}: killed after ${FILE_TIMEOUT_MS / 1000} s\n`;
+      child.kill('SIGKILL');
+    }, FILE_TIMEOUT_MS);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const text = stripAnsi(output);
+      const total = count(text, 'Total');
+      const passed = count(text, 'Passed') ?? 0;
+      const skipped = count(text, 'Skipped') ?? 0;
+      let failed = total === undefined ? 1 : total - passed - skipped;
+      // A file that printed a clean summary but still exited badly failed somewhere.
+      if (failed === 0 && (code !== 0 || signal)) failed = 1;
+      resolve({ file, passed, failed, skipped, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+const files = testFiles();
+if (files.length === 0) {
+  console.log('no test files matched');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const results = [];
+for (const file of files) {
+  console.log(`\n=== ${file}`);
+  results.push(await runFile(file));
+}
+
+console.log('\nSummary');
+for (const r of results) {
+  const mark = r.failed ? 'FAIL' : 'ok  ';
+  console.log(`  ${mark} ${r.file}: ${r.passed} passed, ${r.failed} failed (${r.seconds.toFixed(1)} s)`);
+}
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,43 @@
+/** Small helpers to talk to a running server over plain HTTP, as curl would. */
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+async function reply(res: Response): Promise<Reply> {
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+export async function submit(
+  baseUrl: string,
+  file: Buffer | Uint8Array,
+  { filename = 'image.png', field = 'file', type = 'application/octet-stream' } = {},
+): Promise<Reply> {
+  const form = new FormData();
+  form.append(field, new Blob([new Uint8Array(file)], { type }), filename);
+  return reply(await fetch(`${baseUrl}/submit`, { method: 'POST', body: form }));
+}
+
+export async function get(baseUrl: string, path: string): Promise<Reply> {
+  return reply(await fetch(`${baseUrl}${path}`));
+}
+
+/** Poll /result until the job is done or failed. */
+export async function waitForResult(baseUrl: string, jobId: string, timeoutMs = 30_000): Promise<Reply> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await get(baseUrl, `/result/${jobId}`);
+    if (r.status !== 202) return r;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${r.body.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

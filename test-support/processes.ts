@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, waitFor } from './ports.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SERVER_MAIN = path.join(REPO_ROOT, 'packages/server/dist/main.js');
+const WORKER_MAIN = path.join(REPO_ROOT, 'packages/worker/dist/main.js');
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** A child process whose output is kept, so a failing test can show it. */
+export class Proc {
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    live.add(child);
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code) => {
+        live.delete(child);
+        resolve(code);
+      }),
+    );
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** JSON log lines written so far. */
+  logs(): Array<Record<string, unknown>> {
+    return this.output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => {
+        try {
+          return JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          return {};
+        }
+      });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (!this.running) return;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** A private redis-server on a free port, without persistence. */
+export async function startRedis(): Promise<{ url: string; port: number; proc: Proc }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc = new Proc('redis', child);
+  await waitFor('redis to accept connections', () => (proc.output.includes('Ready to accept connections') ? true : undefined), {
+    timeoutMs: 10_000,
+  });
+  return { url: `redis://127.0.0.1:${port}`, port, proc };
+}
+
+/** Run a redis-cli command against a private Redis. */
+export async function redisCli(port: number, ...args: string[]): Promise<string> {
+  const child = spawn('redis-cli', ['-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await once(child, 'exit');
+  return out.trim();
+}
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * The environment every test process gets: nothing from the developer's shell or .env
+ * leaks in (DEPICT_ENV_FILE points nowhere unless a test asks for the real .env).
+ */
+export function baseEnv(overrides: Env): Record<string, string> {
+  const env: Env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    DEPICT_ENV_FILE: path.join(REPO_ROOT, 'test-support', 'no-such.env'),
+    OPENAI_API_KEY: '',
+    OPENAI_BASE_URL: '',
+    QUEUE_PREFIX: 'depict-test',
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+export async function startServer(env: Env): Promise<{ url: string; port: number; proc: Proc }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [SERVER_MAIN], {
+    env: baseEnv({ ...env, PORT: String(port) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc = new Proc('server', child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    'the server to answer /health',
+    async () => {
+      if (!proc.running) throw new Error(`server exited:\n${proc.output}`);
+      return (await fetch(`${url}/health`)).ok ? true : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
+  return { url, port, proc };
+}
+
+export async function startWorker(env: Env): Promise<Proc> {
+  const child = spawn(process.execPath, [WORKER_MAIN], { env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = new Proc('worker', child);
+  await waitFor(
+    'the worker to start',
+    () => {
+      if (!proc.running) throw new Error(`worker exited:\n${proc.output}`);
+      return proc.logs().some((l) => l.msg === 'worker started') ? true : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
+  return proc;
+}
+
+export async function tempDir(prefix = 'depict-test-'): Promise<{ path: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { path: dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Redis, a server and (optionally) a worker with a fresh DATA_DIR: the whole service,
+ * as separate processes, the way it runs in production.
+ */
+export class Stack {
+  redis!: Awaited<ReturnType<typeof startRedis>>;
+  server!: Awaited<ReturnType<typeof startServer>>;
+  worker: Proc | undefined;
+  dataDir!: string;
+  private removeDir!: () => Promise<void>;
+
+  constructor(private readonly env: Env = {}) {}
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  get sharedEnv(): Env {
+    return { REDIS_URL: this.redis.url, DATA_DIR: this.dataDir, ...this.env };
+  }
+
+  async start(options: { worker?: boolean } = {}): Promise<this> {
+    const dir = await tempDir();
+    this.dataDir = dir.path;
+    this.removeDir = dir.remove;
+    this.redis = await startRedis();
+    this.server = await startServer(this.sharedEnv);
+    if (options.worker !== false) await this.startWorker();
+    return this;
+  }
+
+  async startWorker(env: Env = {}): Promise<Proc> {
+    this.worker = await startWorker({ ...this.sharedEnv, ...env });
+    return this.worker;
+  }
+
+  /** Everything the processes printed, for a failure message. */
+  output(): string {
+    return [this.server?.proc, this.worker].filter(Boolean).map((p) => `--- ${p!.name}\n${p!.output}`).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.stop();
+    await this.server?.proc.stop();
+    await this.redis?.proc.stop();
+    await this.removeDir?.();
+  }
+}
