@@ -1,0 +1,58 @@
+import sharp from 'sharp';
+
+/** What the file's header says, before any pixel is decoded. */
+export interface HeaderFacts {
+  readonly format: 'png' | 'jpeg';
+  /** As displayed, after EXIF orientation. */
+  readonly width: number;
+  readonly height: number;
+  /** EXIF orientation tag, 1..8 (1 when absent). */
+  readonly orientation: number;
+  readonly hasAlpha: boolean;
+  /** Bits per sample: 8 or 16 (PNG), 8 (JPEG). */
+  readonly bitDepth: number;
+  readonly colourSpace: string;
+  readonly progressive: boolean;
+}
+
+/** The image shrunk for measuring: 8-bit sRGB, RGBA when the file has alpha. */
+export interface DecodedImage {
+  readonly header: HeaderFacts;
+  readonly pixels: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 3 | 4;
+}
+
+/** Measurements need no more than this on the long side. */
+export const ANALYSIS_SIDE = 512;
+
+const BIT_DEPTH: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, float: 32 };
+
+/**
+ * One decode feeds every measurement. libvips shrinks JPEGs while decoding
+ * (shrink-on-load), so a 12-megapixel photo never exists at full size in memory.
+ */
+export async function decodeForAnalysis(path: string): Promise<DecodedImage> {
+  const meta = await sharp(path).metadata();
+  if (meta.format !== 'png' && meta.format !== 'jpeg') throw new Error(`not a PNG or JPEG (${meta.format ?? 'unknown'})`);
+  if (!meta.width || !meta.height) throw new Error('the header has no dimensions');
+  const header: HeaderFacts = {
+    format: meta.format,
+    width: meta.autoOrient.width,
+    height: meta.autoOrient.height,
+    orientation: meta.orientation ?? 1,
+    hasAlpha: meta.hasAlpha ?? false,
+    bitDepth: meta.bitsPerSample ?? BIT_DEPTH[meta.depth ?? 'uchar'] ?? 8,
+    colourSpace: meta.space ?? 'srgb',
+    progressive: meta.isProgressive ?? false,
+  };
+
+  let pipeline = sharp(path, { failOn: 'truncated' })
+    .rotate()
+    .resize({ width: ANALYSIS_SIDE, height: ANALYSIS_SIDE, fit: 'inside', withoutEnlargement: true })
+    .toColourspace('srgb');
+  pipeline = header.hasAlpha ? pipeline.ensureAlpha() : pipeline.removeAlpha();
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  return { header, pixels: data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+}

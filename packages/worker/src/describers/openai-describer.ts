@@ -1,0 +1,123 @@
+import OpenAI from 'openai';
+import sharp from 'sharp';
+import { DescribeError, type Describer, type DescribeOptions, type Description, type ImageInput } from '@depict/shared';
+
+/** The vision model sees at most this many pixels on the long side; larger images only cost more. */
+export const MAX_VISION_SIDE = 2048;
+
+export const DESCRIBE_PROMPT =
+  'Describe this image for someone who cannot see it. Say what it shows: the main subject, ' +
+  'the setting, notable details, any text you can read (quoted), and the overall mood or style. ' +
+  'Be accurate and specific; do not guess at what you cannot see. Answer in one or two short paragraphs of plain text.';
+
+export interface OpenAIDescriberOptions {
+  readonly apiKey: string;
+  readonly model: string;
+  readonly baseUrl?: string | undefined;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly maxTokens?: number;
+}
+
+interface PreparedImage {
+  readonly dataUrl: string;
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+}
+
+/**
+ * Shrink so the long side is at most MAX_VISION_SIDE, apply EXIF orientation, and
+ * re-encode: this also drops EXIF (camera serials, GPS) before the image leaves the host.
+ * PNG stays PNG when it has transparency; everything else goes as JPEG.
+ */
+export async function prepareImage(path: string): Promise<PreparedImage> {
+  const pipeline = sharp(path, { failOn: 'truncated' })
+    .rotate()
+    .resize({ width: MAX_VISION_SIDE, height: MAX_VISION_SIDE, fit: 'inside', withoutEnlargement: true });
+  const { hasAlpha } = await sharp(path).metadata();
+  const encoded = hasAlpha ? pipeline.png({ compressionLevel: 6 }) : pipeline.jpeg({ quality: 85, mozjpeg: false });
+  const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+  const mediaType = hasAlpha ? 'image/png' : 'image/jpeg';
+  return {
+    dataUrl: `data:${mediaType};base64,${data.toString('base64')}`,
+    width: info.width,
+    height: info.height,
+    bytes: data.length,
+  };
+}
+
+function explain(err: unknown, model: string): DescribeError {
+  if (err instanceof OpenAI.APIConnectionTimeoutError) {
+    return new DescribeError('vision_timeout', `The vision API did not answer in time (model ${model}).`, { cause: err });
+  }
+  if (err instanceof OpenAI.APIConnectionError) {
+    return new DescribeError('vision_unreachable', `The vision API could not be reached: ${err.message}`, { cause: err });
+  }
+  if (err instanceof OpenAI.APIError) {
+    const status = err.status ?? 'no status';
+    return new DescribeError('vision_api_error', `The vision API answered ${status}: ${err.message}`, { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new DescribeError('vision_api_error', `The vision API call failed: ${message}`, { cause: err });
+}
+
+/** Descriptions from an OpenAI-compatible vision model, through the openai SDK. */
+export class OpenAIDescriber implements Describer {
+  readonly name = 'openai';
+  readonly generatedBy: string;
+  private readonly client: OpenAI;
+
+  constructor(private readonly options: OpenAIDescriberOptions) {
+    this.generatedBy = `openai:${options.model}`;
+    // One client per process: it keeps its HTTP connections alive between jobs.
+    this.client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl ?? null,
+      timeout: options.timeoutMs,
+      maxRetries: options.maxRetries,
+    });
+  }
+
+  async describe(image: ImageInput, options: DescribeOptions = {}): Promise<Description> {
+    const prepared = await prepareImage(image.path);
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await this.client.chat.completions.create(
+        {
+          model: this.options.model,
+          // max_tokens rather than max_completion_tokens: OpenAI-compatible servers
+          // (Ollama, vLLM, LM Studio) all understand it.
+          max_tokens: this.options.maxTokens ?? 600,
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: DESCRIBE_PROMPT },
+                { type: 'image_url', image_url: { url: prepared.dataUrl, detail: 'auto' } },
+              ],
+            },
+          ],
+        },
+        options.signal ? { signal: options.signal } : {},
+      );
+    } catch (err) {
+      throw explain(err, this.options.model);
+    }
+    const choice = completion.choices?.[0];
+    const text = typeof choice?.message?.content === 'string' ? choice.message.content.trim() : '';
+    if (!text) {
+      throw new DescribeError('vision_empty_answer', `The vision model ${this.options.model} returned no description.`);
+    }
+    return {
+      description: text,
+      generatedBy: this.generatedBy,
+      details: {
+        model: completion.model ?? this.options.model,
+        finish_reason: choice?.finish_reason ?? null,
+        usage: completion.usage ?? null,
+        sent_image: { width: prepared.width, height: prepared.height, bytes: prepared.bytes },
+      },
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { enqueue, type DescribeQueue, type JobStore, type Logger } from '@depict/shared';
+
+export interface ReconcilerOptions {
+  readonly store: JobStore;
+  readonly queue: DescribeQueue;
+  readonly logger: Logger;
+  /** How often to look. */
+  readonly intervalMs: number;
+  /** A queued job untouched this long is enqueued again (Redis may have lost it). */
+  readonly graceMs: number;
+  readonly batch?: number;
+}
+
+/**
+ * The job store is the source of truth and Redis runs without persistence: whatever
+ * the store says is queued is put back on the queue. Enqueuing by job id is idempotent,
+ * so a job still waiting in Redis is not doubled.
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  /** One pass; resolves to the number of jobs enqueued. */
+  async runOnce(): Promise<number> {
+    const { store, queue, logger, graceMs } = this.options;
+    const before = new Date(Date.now() - graceMs).toISOString();
+    const ids = await store.listQueued({ before, limit: this.options.batch ?? 500 });
+    for (const id of ids) await enqueue(queue, id);
+    if (ids.length > 0) logger.info({ count: ids.length }, 'reconciler re-enqueued queued jobs');
+    return ids.length;
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.runOnce()
+        .catch((err: unknown) => {
+          this.options.logger.warn({ err }, 'reconciler pass failed');
+          return 0;
+        })
+        .finally(() => {
+          this.running = undefined;
+        });
+    };
+    tick();
+    this.timer = setInterval(tick, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,92 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { get, submit, waitForResult } from '../../../test-support/api.js';
+import { FakeOpenAI } from '../../../test-support/fake-openai.js';
+import { scene, sharp } from '../../../test-support/images.js';
+import { Stack } from '../../../test-support/processes.js';
+import { waitFor } from '../../../test-support/ports.js';
+
+const vision = suite('the OpenAI describer against an OpenAI-compatible server');
+const fake = new FakeOpenAI();
+let stack: Stack;
+
+vision.before(async () => {
+  await fake.start();
+  stack = new Stack({
+    OPENAI_API_KEY: 'sk-test-key',
+    OPENAI_BASE_URL: fake.baseUrl,
+    OPENAI_VISION_MODEL: 'vision-test-model',
+    OPENAI_MAX_RETRIES: '1',
+    OPENAI_TIMEOUT_MS: '5000',
+  });
+  await stack.start();
+});
+vision.after(async () => {
+  await stack.stop();
+  await fake.stop();
+});
+vision.before.each(() => {
+  fake.requests.length = 0;
+});
+
+vision('the model gets the image, shrunk to 2048 px, and its answer becomes the description', async () => {
+  fake.behaviour = { kind: 'answer', text: 'A meadow under a clear sky with a yellow sun.' };
+  const wide = await scene(3000, 1000, 'jpeg');
+  const sent = await submit(stack.url, wide, { filename: 'wide.jpg' });
+  assert.is(sent.status, 202);
+  const result = await waitForResult(stack.url, sent.body.job_id);
+  assert.is(result.body.status, 'done', JSON.stringify(result.body));
+  assert.is(result.body.description, 'A meadow under a clear sky with a yellow sun.');
+  assert.is(result.body._generated_by, 'openai:vision-test-model');
+  assert.equal(result.body.details.usage, { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 });
+
+  assert.is(fake.requests.length, 1);
+  const seen = fake.requests[0]!;
+  assert.is(seen.model, 'vision-test-model');
+  assert.is(seen.authorization, 'Bearer sk-test-key');
+  assert.ok(seen.image, 'the request carries the image as a data URL');
+  const meta = await sharp(seen.image!.bytes).metadata();
+  assert.is(Math.max(meta.width!, meta.height!), 2048);
+  assert.ok(Math.abs(meta.width! / meta.height! - 3) < 0.01, `aspect ${meta.width}x${meta.height}`);
+  assert.is(seen.image!.mediaType, `image/${meta.format}`);
+});
+
+vision('a job is seen queued, then processing while the model thinks, then done', async () => {
+  let release!: () => void;
+  fake.behaviour = { kind: 'hold', text: 'Held answer.', release: new Promise<void>((r) => (release = r)) };
+  const sent = await submit(stack.url, await scene(400, 300));
+  assert.is(sent.body.status, 'queued');
+  const id = sent.body.job_id;
+  await waitFor('processing', async () => ((await get(stack.url, `/status/${id}`)).body.status === 'processing' ? true : undefined));
+  const pending = await get(stack.url, `/result/${id}`);
+  assert.is(pending.status, 202);
+  assert.is(pending.body.status, 'processing');
+  release();
+  const done = await waitForResult(stack.url, id);
+  assert.is(done.body.status, 'done');
+  assert.is(done.body.description, 'Held answer.');
+});
+
+vision('a 500 that persists ends the job failed with a clear error, after the SDK retries', async () => {
+  fake.behaviour = { kind: 'status', status: 500 };
+  const sent = await submit(stack.url, await scene(300, 200));
+  const result = await waitForResult(stack.url, sent.body.job_id);
+  assert.is(result.status, 200);
+  assert.is(result.body.status, 'failed');
+  assert.is(result.body.error.code, 'vision_api_error');
+  assert.match(result.body.error.message, /500/);
+  assert.is(fake.requests.length, 2, 'one call and one retry (OPENAI_MAX_RETRIES=1)');
+  const status = await get(stack.url, `/status/${sent.body.job_id}`);
+  assert.is(status.body.status, 'failed');
+  assert.is(status.body.error.code, 'vision_api_error');
+});
+
+vision('an empty answer fails the job instead of storing an empty description', async () => {
+  fake.behaviour = { kind: 'answer', text: '   ' };
+  const sent = await submit(stack.url, await scene(300, 200));
+  const result = await waitForResult(stack.url, sent.body.job_id);
+  assert.is(result.body.status, 'failed');
+  assert.is(result.body.error.code, 'vision_empty_answer');
+});
+
+vision.run();
