@@ -1,0 +1,26 @@
+# One image for the server and the worker; docker-compose.yml picks the command.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 compiles from source.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
+COPY packages/shared/package.json packages/shared/
+COPY packages/server/package.json packages/server/
+COPY packages/worker/package.json packages/worker/
+COPY packages/sdk/package.json packages/sdk/
+RUN npx --yes pnpm@12.4.2 install --frozen-lockfile
+COPY packages packages
+RUN npx tsc -b packages/shared packages/server packages/worker packages/sdk \
+ && npx --yes pnpm@12.4.2 prune --prod
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 DATA_DIR=/data
+COPY --from=build /app /app
+COPY web web
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "packages/server/dist/main.js"]
