@@ -1,10 +1,4 @@
-import type { Config, DescribeQueue, JobStore, LocalBlobStore, Logger } from '@depict/shared';
+import type { Runtime } from '@depict/shared';
 
 /** The parts the server is built from; tests pass real ones made in a temp directory. */
-export interface AppDeps {
-  readonly config: Config;
-  readonly store: JobStore;
-  readonly blobs: LocalBlobStore;
-  readonly queue: DescribeQueue;
-  readonly logger: Logger;
-}
+export type AppDeps = Runtime;

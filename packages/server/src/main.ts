@@ -1,19 +1,14 @@
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
-import { JobStore, LocalBlobStore, createLogger, createQueue, loadConfigOrExit } from '@depict/shared';
+import { openRuntime } from '@depict/shared';
 import { createApp } from './app.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
-const config = loadConfigOrExit();
-const logger = createLogger('server', config.logLevel);
+const runtime = await openRuntime('server');
+const { config, logger, store, queue } = runtime;
 
-const store = await JobStore.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-const blobs = await new LocalBlobStore(config.dataDir).init();
-const queue = createQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, role: 'producer' });
-queue.on('error', (err) => logger.warn({ err }, 'redis error'));
-
-const app = createApp({ config, store, blobs, queue, logger }, { version });
+const app = createApp(runtime, { version });
 const server = app.listen(config.port, config.host);
 await once(server, 'listening');
 const address = server.address();

@@ -9,3 +9,4 @@ export * from './job-store.js';
 export * from './logger.js';
 export * from './migrate.js';
 export * from './queue.js';
+export * from './runtime.js';

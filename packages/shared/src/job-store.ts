@@ -1,18 +1,24 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Description } from './describer.js';
 import { openDatabase, type Database, type Dialect, type JobsTable } from './database.js';
 import type { JobError } from './errors.js';
 import type { JobStatus } from './job-status.js';
 import { migrateToLatest } from './migrate.js';
 
-export interface Job {
+/** What the server records when it accepts an upload. */
+export interface NewJob {
   readonly jobId: string;
-  readonly status: JobStatus;
   readonly filename: string | null;
   readonly mediaType: string;
   readonly byteSize: number;
   readonly sha256: string;
   readonly width: number;
   readonly height: number;
+}
+
+/** A stored job: what was uploaded, and how far it has got. */
+export interface Job extends NewJob {
+  readonly status: JobStatus;
   readonly description: string | null;
   readonly generatedBy: string | null;
   readonly details: Record<string, unknown> | null;
@@ -24,21 +30,8 @@ export interface Job {
   readonly finishedAt: string | null;
 }
 
-export interface NewJob {
-  readonly jobId: string;
-  readonly filename: string | null;
-  readonly mediaType: string;
-  readonly byteSize: number;
-  readonly sha256: string;
-  readonly width: number;
-  readonly height: number;
-}
-
-export interface Completion {
-  readonly description: string;
-  readonly generatedBy: string;
-  readonly details: Record<string, unknown>;
-}
+/** A finished description, as a describer returns it. */
+export type Completion = Description;
 
 function toJob(row: Selectable<JobsTable>): Job {
   return {

@@ -1,4 +1,4 @@
-import { JobStore, LocalBlobStore, createLogger, createQueue, loadConfigOrExit } from '@depict/shared';
+import { openRuntime } from '@depict/shared';
 import { selectDescriber } from './describers/select-describer.js';
 import { processJob } from './job-processor.js';
 import { Reconciler } from './reconciler.js';
@@ -6,13 +6,7 @@ import { Reconciler } from './reconciler.js';
 /** How long SIGTERM waits for jobs in flight before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
-const config = loadConfigOrExit();
-const logger = createLogger('worker', config.logLevel);
-
-const store = await JobStore.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-const blobs = await new LocalBlobStore(config.dataDir).init();
-const queue = createQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, role: 'worker' });
-queue.on('error', (err) => logger.warn({ err }, 'redis error'));
+const { config, logger, store, blobs, queue } = await openRuntime('worker');
 const describer = selectDescriber(config);
 
 queue.process(config.workerConcurrency, async (job) => processJob({ store, blobs, describer, logger }, job.data.job_id));

@@ -1,0 +1,30 @@
+import { LocalBlobStore } from './blob-store.js';
+import { loadConfigOrExit, type Config } from './config.js';
+import { JobStore } from './job-store.js';
+import { createLogger, type Logger } from './logger.js';
+import { createQueue, type DescribeQueue } from './queue.js';
+
+/** The parts every Depict process runs on, built from the environment. */
+export interface Runtime {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: JobStore;
+  readonly blobs: LocalBlobStore;
+  readonly queue: DescribeQueue;
+}
+
+/** For entry points: read the configuration (exiting on a bad one) and open everything. */
+export async function openRuntime(component: 'server' | 'worker'): Promise<Runtime> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(component, config.logLevel);
+  const store = await JobStore.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const blobs = await new LocalBlobStore(config.dataDir).init();
+  const queue = createQueue({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    role: component === 'worker' ? 'worker' : 'producer',
+  });
+  // The Redis client reconnects by itself; until then, say so once per error.
+  queue.on('error', (err) => logger.warn({ err }, 'redis error'));
+  return { config, logger, store, blobs, queue };
+}
