@@ -59,6 +59,8 @@ export const EnvSchema = z.object({
   WORKER_CONCURRENCY: withDefault(z.coerce.number().int().min(1).max(1024), '4'),
   RECONCILE_INTERVAL_MS: withDefault(positiveInt, '15000'),
   RECONCILE_GRACE_MS: withDefault(z.coerce.number().int().min(0), '10000'),
+  ANALYZER_OCR: withDefault(z.enum(['auto', 'on', 'off']), 'auto'),
+  ANALYZER_REVEAL_GPS: withDefault(z.enum(['true', 'false']), 'false'),
   LOG_LEVEL: withDefault(logLevel, 'info'),
 });
 
@@ -82,6 +84,7 @@ export interface Config {
     readonly maxRetries: number;
   };
   readonly workerConcurrency: number;
+  readonly analyzer: { readonly ocr: 'auto' | 'on' | 'off'; readonly revealGps: boolean };
   readonly reconcile: { readonly intervalMs: number; readonly graceMs: number };
   readonly logLevel: z.infer<typeof logLevel>;
 }
@@ -119,6 +122,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       maxRetries: e.OPENAI_MAX_RETRIES,
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true' },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
     logLevel: e.LOG_LEVEL,
   };

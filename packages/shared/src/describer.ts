@@ -21,13 +21,19 @@ export interface Description {
   readonly details: Record<string, unknown>;
 }
 
+/** How much a description should say: alt text (at most 125 characters), a paragraph, or everything. */
+export type DescriptionLength = 'alt' | 'normal' | 'detailed';
+
 export interface DescribeOptions {
   readonly signal?: AbortSignal;
+  readonly length?: DescriptionLength;
 }
 
 export interface Describer {
   readonly name: string;
   describe(image: ImageInput, options?: DescribeOptions): Promise<Description>;
+  /** Release what the describer holds (an OCR worker, connections). */
+  close?(): Promise<void>;
 }
 
 /**

@@ -30,6 +30,7 @@ async function shutdown(signal: string) {
   } catch (err) {
     logger.warn({ err }, 'jobs still running at the end of the grace period');
   }
+  await describer.close?.();
   await store.close();
   logger.info('stopped');
   process.exit(0);

@@ -77,13 +77,14 @@ for (const [left, right, share, format] of [
   });
 }
 
-analyzer('sky blue and white are named as such, with their shares', async () => {
+analyzer('sky blue and white are named as such, with their shares in the detailed text', async () => {
   const facts = await analyzeImage(await save('sky.jpg', split(1000, 500, '#87ceeb', '#ffffff', 0.7).jpeg()));
   assert.ok(Math.abs(shareOf(facts, 'sky blue') - 0.7) <= 0.05, JSON.stringify(facts.palette));
   assert.ok(Math.abs(shareOf(facts, 'white') - 0.3) <= 0.05, JSON.stringify(facts.palette));
-  const text = describeFacts(facts);
-  assert.match(text, /sky blue \(70%\)/);
-  assert.match(text, /white \(30%\)/);
+  assert.match(describeFacts(facts), /[Mm]ostly sky blue and white/);
+  const detailed = describeFacts(facts, 'detailed');
+  assert.match(detailed, /sky blue \(70%\)/);
+  assert.match(detailed, /white \(30%\)/);
 });
 
 analyzer('light: black is dark, white is bright; a gray ramp is grayscale with contrast', async () => {
@@ -96,6 +97,7 @@ analyzer('light: black is dark, white is bright; a gray ramp is grayscale with c
   assert.not.ok(facts.blackAndWhite);
   assert.is(facts.contrast, 'high');
   assert.match(describeFacts(facts), /grayscale/);
+  assert.not.match(describeFacts(facts), /mostly/i, 'no colour names for a grayscale image');
 });
 
 analyzer('orientation: landscape, portrait, square, panorama', async () => {
@@ -151,6 +153,7 @@ analyzer('the describer names itself with the package version and returns the fa
   const analysis = result.details.analysis as { width: number; palette: Array<{ name: string }> };
   assert.is(analysis.width, 640);
   for (const colour of analysis.palette) assert.ok(result.description.includes(colour.name), colour.name);
+  await describer.close?.();
 });
 
 analyzer('every number in the description is a measured fact', async () => {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import { DescribeError, type Describer, type Description, type ImageInput } from '@depict/shared';
+import { DescribeError, type Describer, type Description, type DescribeOptions, type ImageInput } from '@depict/shared';
 import { analyzeImage } from './facts.js';
+import { OcrEngine, type OcrMode } from './ocr.js';
 import { describeFacts } from './wording.js';
 
 // src/analyzer/ and dist/analyzer/ are both two levels below the package root.
@@ -8,20 +9,31 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 export const ANALYZER_VERSION = version;
 
+export interface AnalyzerOptions {
+  /** ANALYZER_OCR: auto reads text only from images that look as if they hold some. */
+  readonly ocr: OcrMode;
+  /** ANALYZER_REVEAL_GPS. */
+  readonly revealGps: boolean;
+}
+
 /** The offline describer: measured facts about the pixels and the file, put into words. */
-export function createAnalyzerDescriber(): Describer {
+export function createAnalyzerDescriber(options: AnalyzerOptions = { ocr: 'auto', revealGps: false }): Describer {
   const generatedBy = `depict-analyzer@${version}`;
+  const ocrEngine = options.ocr === 'off' ? undefined : new OcrEngine();
   return {
     name: 'analyzer',
-    async describe(image: ImageInput): Promise<Description> {
+    async describe(image: ImageInput, describeOptions: DescribeOptions = {}): Promise<Description> {
       let analysis;
       try {
-        analysis = await analyzeImage(image.path);
+        analysis = await analyzeImage(image.path, { ocr: options.ocr, ocrEngine, revealGps: options.revealGps });
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         throw new DescribeError('corrupt_image', `The image could not be decoded: ${reason}`, { cause: err });
       }
-      return { description: describeFacts(analysis), generatedBy, details: { analysis } };
+      return { description: describeFacts(analysis, describeOptions.length ?? 'normal'), generatedBy, details: { analysis } };
+    },
+    async close() {
+      await ocrEngine?.close();
     },
   };
 }

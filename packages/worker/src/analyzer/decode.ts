@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 
 /** What the file's header says, before any pixel is decoded. */
@@ -13,6 +14,7 @@ export interface HeaderFacts {
   readonly bitDepth: number;
   readonly colourSpace: string;
   readonly progressive: boolean;
+  readonly animated: boolean;
 }
 
 /** The image shrunk for measuring: 8-bit sRGB, RGBA when the file has alpha. */
@@ -46,6 +48,7 @@ export async function decodeForAnalysis(path: string): Promise<DecodedImage> {
     bitDepth: meta.bitsPerSample ?? BIT_DEPTH[meta.depth ?? 'uchar'] ?? 8,
     colourSpace: meta.space ?? 'srgb',
     progressive: meta.isProgressive ?? false,
+    animated: meta.format === 'png' && (await isAnimatedPng(path)),
   };
 
   let pipeline = sharp(path, { failOn: 'truncated' })
@@ -55,4 +58,27 @@ export async function decodeForAnalysis(path: string): Promise<DecodedImage> {
   pipeline = header.hasAlpha ? pipeline.ensureAlpha() : pipeline.removeAlpha();
   const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   return { header, pixels: data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+}
+
+/**
+ * An APNG announces its animation with an acTL chunk before the first IDAT. libvips
+ * reads only the first frame, so the chunk list is the one place to learn it.
+ */
+export async function isAnimatedPng(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(8);
+    let offset = 8; // after the PNG signature
+    for (let i = 0; i < 64; i++) {
+      const { bytesRead } = await file.read(header, 0, 8, offset);
+      if (bytesRead < 8) return false;
+      const type = header.toString('latin1', 4, 8);
+      if (type === 'acTL') return true;
+      if (type === 'IDAT' || type === 'IEND') return false;
+      offset += 12 + header.readUInt32BE(0);
+    }
+    return false;
+  } finally {
+    await file.close();
+  }
 }

@@ -1,45 +1,21 @@
+import type { Analysis, Kind, TextFacts } from './analysis-schema.js';
+import { rgbOfHex, rgbToLab } from './colour-space.js';
 import { decodeForAnalysis, type DecodedImage } from './decode.js';
+import { readCamera } from './exif.js';
+import { judgeKind, mayHoldText } from './kind.js';
 import { measurePixels } from './measure.js';
-import { dominantColours, type PaletteColour } from './palette.js';
+import type { OcrEngine, OcrMode } from './ocr.js';
+import { dominantColours } from './palette.js';
+import { measureTexture } from './texture.js';
 
-export type Orientation = 'square' | 'landscape' | 'portrait' | 'panorama' | 'tall';
-export type Brightness = 'dark' | 'dim' | 'balanced' | 'bright';
-export type Contrast = 'low' | 'moderate' | 'high';
+export type { Analysis } from './analysis-schema.js';
 
-/**
- * Everything the analyzer measured, stored as `details.analysis`. The description is
- * written from these facts alone, so it can never say more than was measured.
- */
-export interface AnalysisFacts {
-  readonly format: 'png' | 'jpeg';
-  /** As displayed, after EXIF orientation. */
-  readonly width: number;
-  readonly height: number;
-  /** Rounded to one decimal. */
-  readonly megapixels: number;
-  /** square: sides within 5%; panorama / tall: one side at least twice the other. */
-  readonly orientation: Orientation;
-  readonly exifOrientation: number;
-  readonly bitDepth: number;
-  readonly progressive: boolean;
-  readonly hasAlpha: boolean;
-  /** Fraction of pixels that are not fully opaque. */
-  readonly transparentShare: number;
-  /** Up to five colours, most common first; shares are of the opaque pixels. */
-  readonly palette: readonly PaletteColour[];
-  /** One colour covers the image, without visible variation. */
-  readonly uniform: boolean;
-  /** No pixel has visible colour. */
-  readonly grayscale: boolean;
-  /** Grayscale and almost every pixel near black or white. */
-  readonly blackAndWhite: boolean;
-  /** Mean CIE L*, 0 (black) to 100 (white). */
-  readonly lightness: number;
-  readonly brightness: Brightness;
-  /** Standard deviation of L*. */
-  readonly lightnessSpread: number;
-  readonly contrast: Contrast;
-}
+type Orientation = Analysis['orientation'];
+type Brightness = Analysis['brightness'];
+type Contrast = Analysis['contrast'];
+
+/** Everything measured from the decoded pixels and header: no EXIF, text or kind yet. */
+export type PixelFacts = Omit<Analysis, 'camera' | 'text' | 'kind'>;
 
 export function orientationOf(width: number, height: number): Orientation {
   const ratio = width / height;
@@ -62,13 +38,25 @@ export function contrastOf(spread: number): Contrast {
   return 'high';
 }
 
+/**
+ * The score is about 0.6 / blur radius in pixels at the 512 px analysis size: sharp
+ * below a radius of about 0.8 px, blurry beyond about 2 px.
+ */
+export function sharpnessOf(score: number | null): Analysis['sharpness'] {
+  if (score === null) return null;
+  if (score >= 0.75) return 'sharp';
+  if (score >= 0.3) return 'soft';
+  return 'blurry';
+}
+
 const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 ** places;
 
-/** Pure: decoded pixels and header in, facts out. */
-export function factsOf(image: DecodedImage): AnalysisFacts {
+/** Pure: the decoded image in, every pixel and header fact out. */
+export function measureImage(image: DecodedImage): PixelFacts {
   const { header } = image;
   const stats = measurePixels(image);
-  const grayscale = stats.samples.count > 0 && stats.meanChroma < 4;
+  const texture = measureTexture(image);
+  const grayscale = stats.samples.count > 0 && stats.chromaticShare < 0.002;
   const palette = dominantColours(stats.samples);
   return {
     format: header.format,
@@ -79,19 +67,66 @@ export function factsOf(image: DecodedImage): AnalysisFacts {
     exifOrientation: header.orientation,
     bitDepth: header.bitDepth,
     progressive: header.progressive,
+    animated: header.animated,
     hasAlpha: header.hasAlpha,
     transparentShare: round(stats.transparentShare, 3),
     palette,
     uniform: (palette[0]?.share ?? 0) >= 0.97 && stats.lightnessSpread < 6,
     grayscale,
     blackAndWhite: grayscale && stats.extremeShare > 0.9,
+    colourfulness: round(stats.colourfulness, 1),
+    temperature: grayscale || Math.abs(stats.warmth) < 8 ? 'neutral' : stats.warmth > 0 ? 'warm' : 'cool',
     lightness: round(stats.meanLightness, 1),
     brightness: brightnessOf(stats.meanLightness),
     lightnessSpread: round(stats.lightnessSpread, 1),
     contrast: contrastOf(stats.lightnessSpread),
+    underexposedShare: round(stats.underexposedShare, 3),
+    overexposedShare: round(stats.overexposedShare, 3),
+    sharpnessScore: texture.sharpnessScore,
+    sharpness: sharpnessOf(texture.sharpnessScore),
+    colourCount: texture.colourCount,
+    flatShare: round(texture.flatShare, 3),
+    edgeShare: round(texture.edgeShare, 4),
   };
 }
 
-export async function analyzeImage(path: string): Promise<AnalysisFacts> {
-  return factsOf(await decodeForAnalysis(path));
+/** The cues for judging the kind of image, from the pixel facts and the words found. */
+export function kindOf(facts: PixelFacts, words: number): Kind {
+  const background = facts.palette[0];
+  const backgroundLightness = background ? rgbToLab(...rgbOfHex(background.hex)).l : 0;
+  return judgeKind({
+    width: facts.width,
+    height: facts.height,
+    colourCount: facts.colourCount,
+    flatShare: facts.flatShare,
+    edgeShare: facts.edgeShare,
+    colourfulness: facts.colourfulness,
+    transparentShare: facts.transparentShare,
+    backgroundLightness,
+    backgroundShare: background?.share ?? 0,
+    words,
+  });
+}
+
+export interface AnalyzeOptions {
+  /** auto: read text when the image looks as if it may hold some. Without an engine, off. */
+  readonly ocr?: OcrMode;
+  readonly ocrEngine?: OcrEngine;
+  /** Report GPS coordinates, not just that they exist. */
+  readonly revealGps?: boolean;
+}
+
+/** Decode once, measure, read EXIF, read text when worth it, judge the kind. */
+export async function analyzeImage(path: string, options: AnalyzeOptions = {}): Promise<Analysis> {
+  const [image, camera] = await Promise.all([
+    decodeForAnalysis(path),
+    readCamera(path, { revealGps: options.revealGps ?? false }),
+  ]);
+  const facts = measureImage(image);
+  const mode = options.ocrEngine ? (options.ocr ?? 'auto') : 'off';
+  let text: TextFacts = { ocr: mode === 'off' ? 'off' : 'skipped', lines: [], words: 0 };
+  if (options.ocrEngine && (mode === 'on' || (mode === 'auto' && mayHoldText(facts)))) {
+    text = { ocr: 'ran', ...(await options.ocrEngine.read(path)) };
+  }
+  return { ...facts, camera, text, kind: kindOf(facts, text.words) };
 }

@@ -14,10 +14,17 @@ export interface PixelStats {
   readonly meanLightness: number;
   /** Standard deviation of L*. */
   readonly lightnessSpread: number;
-  /** Mean Lab chroma; under about 4 nothing has visible colour. */
-  readonly meanChroma: number;
+  /** Fraction of opaque pixels with visible colour (Lab chroma over 12). */
+  readonly chromaticShare: number;
   /** Fraction of opaque pixels that are near-black or near-white. */
   readonly extremeShare: number;
+  /** Hasler and Süsstrunk (2003): 0 for gray, about 33 moderately and 80+ very colourful. */
+  readonly colourfulness: number;
+  /** Mean of b* plus half of a*: positive for reds, oranges and yellows, negative for blues. */
+  readonly warmth: number;
+  /** Fractions of opaque pixels with luma <= 8 and >= 250 (clipped shadows and highlights). */
+  readonly underexposedShare: number;
+  readonly overexposedShare: number;
 }
 
 /** Lab samples (every n-th pixel, at most MAX_SAMPLES) and the light and colour statistics. */
@@ -33,8 +40,17 @@ export function measurePixels(image: DecodedImage): PixelStats {
   let seeThrough = 0;
   let sumL = 0;
   let sumL2 = 0;
-  let sumChroma = 0;
+  let chromatic = 0;
   let extreme = 0;
+  let sumA = 0;
+  let sumB = 0;
+  let under = 0;
+  let over = 0;
+  // Colourfulness: the opponent channels rg = R - G and yb = (R + G) / 2 - B.
+  let sumRg = 0;
+  let sumRg2 = 0;
+  let sumYb = 0;
+  let sumYb2 = 0;
 
   for (let p = 0; p < total; p += step) {
     const o = p * channels;
@@ -42,24 +58,47 @@ export function measurePixels(image: DecodedImage): PixelStats {
       seeThrough++;
       if (pixels[o + 3]! < OPAQUE_ALPHA) continue;
     }
-    const lab = rgbToLab(pixels[o]!, pixels[o + 1]!, pixels[o + 2]!);
+    const red = pixels[o]!;
+    const green = pixels[o + 1]!;
+    const blue = pixels[o + 2]!;
+    const lab = rgbToLab(red, green, blue);
+    const luma = 0.299 * red + 0.587 * green + 0.114 * blue;
+    if (luma <= 8) under++;
+    if (luma >= 250) over++;
+    const rg = red - green;
+    const yb = (red + green) / 2 - blue;
+    sumRg += rg;
+    sumRg2 += rg * rg;
+    sumYb += yb;
+    sumYb2 += yb * yb;
+    sumA += lab.a;
+    sumB += lab.b;
     l[count] = lab.l;
     a[count] = lab.a;
     b[count] = lab.b;
     count++;
     sumL += lab.l;
     sumL2 += lab.l * lab.l;
-    sumChroma += chroma(lab);
+    if (chroma(lab) > 12) chromatic++;
     if (lab.l < 8 || lab.l > 95) extreme++;
   }
   const sampled = Math.ceil(total / step);
   const mean = count ? sumL / count : 0;
+  const n = count || 1;
+  const meanRg = sumRg / n;
+  const meanYb = sumYb / n;
+  const spreadRg = Math.sqrt(Math.max(0, sumRg2 / n - meanRg * meanRg));
+  const spreadYb = Math.sqrt(Math.max(0, sumYb2 / n - meanYb * meanYb));
   return {
     samples: { l, a, b, count },
     transparentShare: sampled ? seeThrough / sampled : 0,
     meanLightness: mean,
     lightnessSpread: count ? Math.sqrt(Math.max(0, sumL2 / count - mean * mean)) : 0,
-    meanChroma: count ? sumChroma / count : 0,
+    chromaticShare: count ? chromatic / count : 0,
     extremeShare: count ? extreme / count : 0,
+    colourfulness: Math.hypot(spreadRg, spreadYb) + 0.3 * Math.hypot(meanRg, meanYb),
+    warmth: (sumB + sumA / 2) / n,
+    underexposedShare: under / n,
+    overexposedShare: over / n,
   };
 }

@@ -1,12 +1,8 @@
+import type { PaletteColour } from './analysis-schema.js';
 import { nameOf } from './colour-names.js';
 import { deltaE, hexOf, labToRgb, type Lab } from './colour-space.js';
 
-export interface PaletteColour {
-  readonly name: string;
-  readonly hex: string;
-  /** Fraction of the measured (opaque) pixels, 0..1. */
-  readonly share: number;
-}
+export type { PaletteColour };
 
 /** Pixels as parallel Lab arrays. */
 export interface LabSamples {

@@ -13,5 +13,5 @@ export function selectDescriber(config: Config): Describer {
       maxRetries: config.openai.maxRetries,
     });
   }
-  return createAnalyzerDescriber();
+  return createAnalyzerDescriber(config.analyzer);
 }

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * `details.analysis`: everything the offline analyzer measured. The description is
+ * written from these facts alone, so it never says more than is here. The schema is
+ * the documentation: every field says what it means and how it was measured.
+ */
+
+export const PaletteColourSchema = z.object({
+  name: z.string().describe('The nearest colour name people recognise (nearest in CIE Lab).'),
+  hex: z.string().describe('The cluster centre as #rrggbb.'),
+  share: z.number().describe('Fraction of the opaque pixels, 0..1.'),
+});
+
+export const CameraSchema = z.object({
+  make: z.string().optional(),
+  model: z.string().optional(),
+  lens: z.string().optional(),
+  takenAt: z.string().optional().describe('EXIF DateTimeOriginal as written, "YYYY-MM-DDTHH:MM:SS" (no time zone).'),
+  iso: z.number().optional(),
+  exposureTime: z.number().optional().describe('Seconds.'),
+  fNumber: z.number().optional(),
+  focalLength: z.number().optional().describe('Millimetres.'),
+  software: z.string().optional(),
+  hasLocation: z.boolean().describe('The file carries GPS coordinates.'),
+  location: z
+    .object({ latitude: z.number(), longitude: z.number() })
+    .optional()
+    .describe('Only when ANALYZER_REVEAL_GPS=true.'),
+});
+
+export const TextLineSchema = z.object({
+  text: z.string(),
+  confidence: z.number().describe("Tesseract's confidence, 0..100."),
+});
+
+export const TextSchema = z.object({
+  ocr: z.enum(['ran', 'skipped', 'off']).describe('skipped: ANALYZER_OCR=auto judged the image unlikely to hold text.'),
+  lines: z.array(TextLineSchema).describe('Recognised lines; low-confidence noise is dropped.'),
+  words: z.number().describe('Words in the kept lines.'),
+});
+
+export const KINDS = ['photo', 'screenshot', 'document', 'illustration', 'icon'] as const;
+
+export const AnalysisSchema = z.object({
+  format: z.enum(['png', 'jpeg']),
+  width: z.number().describe('Pixels, as displayed (after EXIF orientation).'),
+  height: z.number(),
+  megapixels: z.number().describe('Rounded to one decimal.'),
+  orientation: z
+    .enum(['square', 'landscape', 'portrait', 'panorama', 'tall'])
+    .describe('square: sides within 5%; panorama / tall: one side at least twice the other.'),
+  exifOrientation: z.number().describe('EXIF orientation tag 1..8 (1 when absent).'),
+  bitDepth: z.number().describe('Bits per sample.'),
+  progressive: z.boolean().describe('Progressive JPEG or interlaced PNG.'),
+  animated: z.boolean().describe('An animated PNG (only its first frame is analysed).'),
+  hasAlpha: z.boolean(),
+  transparentShare: z.number().describe('Fraction of pixels not fully opaque.'),
+  camera: CameraSchema.nullable().describe('From EXIF (exifr); null when the file has none.'),
+  palette: z.array(PaletteColourSchema).describe('Up to five colours, k-means in Lab, most common first.'),
+  uniform: z.boolean().describe('One colour covers the image without visible variation.'),
+  grayscale: z.boolean().describe('Almost no pixel has visible colour (under 0.2% with Lab chroma over 12).'),
+  blackAndWhite: z.boolean().describe('Grayscale, and almost every pixel near black or white.'),
+  colourfulness: z.number().describe('Hasler and Süsstrunk colourfulness: 0 gray, ~33 moderate, 80+ vivid.'),
+  temperature: z.enum(['warm', 'cool', 'neutral']).describe('From the mean a* and b* of the pixels.'),
+  lightness: z.number().describe('Mean CIE L*, 0 black .. 100 white.'),
+  brightness: z.enum(['dark', 'dim', 'balanced', 'bright']),
+  lightnessSpread: z.number().describe('Standard deviation of L*.'),
+  contrast: z.enum(['low', 'moderate', 'high']),
+  underexposedShare: z.number().describe('Fraction of pixels at or near pure black (luma <= 8).'),
+  overexposedShare: z.number().describe('Fraction of pixels at or near pure white (luma >= 250).'),
+  sharpnessScore: z
+    .number()
+    .nullable()
+    .describe(
+      'Mean |Laplacian| / mean gradient of luma over pixels with structure, at 512 px: about 0.6 / blur radius. Null on a flat image.',
+    ),
+  sharpness: z.enum(['sharp', 'soft', 'blurry']).nullable(),
+  colourCount: z.number().describe('Distinct colours (4 bits per channel) covering at least 0.05% of the image.'),
+  flatShare: z.number().describe('Fraction of pixels identical to their right and lower neighbours.'),
+  edgeShare: z.number().describe('Fraction of pixels on a strong edge.'),
+  kind: z.enum(KINDS).describe('Judged from the cues above and the text found.'),
+  text: TextSchema,
+});
+
+export type Analysis = z.infer<typeof AnalysisSchema>;
+export type PaletteColour = z.infer<typeof PaletteColourSchema>;
+export type CameraFacts = z.infer<typeof CameraSchema>;
+export type TextFacts = z.infer<typeof TextSchema>;
+export type Kind = (typeof KINDS)[number];

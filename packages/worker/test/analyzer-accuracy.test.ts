@@ -1,0 +1,294 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { sharp } from '../../../test-support/images.js';
+import { tempDir } from '../../../test-support/processes.js';
+import {
+  ALT_TEXT_MAX,
+  AnalysisSchema,
+  OcrEngine,
+  analyzeImage,
+  describeFacts,
+  type Analysis,
+  type AnalyzeOptions,
+} from '../src/analyzer/index.js';
+
+/** Issue 3's accuracy cases: images the test makes, whose truth it knows. */
+const accuracy = suite('analyzer accuracy: EXIF, text, sharpness, kinds, honesty');
+const ocrEngine = new OcrEngine();
+let dir: { path: string; remove: () => Promise<void> };
+
+accuracy.before(async () => {
+  dir = await tempDir('depict-accuracy-');
+});
+accuracy.after(async () => {
+  await ocrEngine.close();
+  await dir.remove();
+});
+
+const analysed: Array<{ name: string; facts: Analysis }> = [];
+
+async function analyse(name: string, bytes: Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
+  const file = path.join(dir.path, name);
+  await writeFile(file, bytes);
+  const facts = await analyzeImage(file, { ocrEngine, ...options });
+  AnalysisSchema.parse(facts);
+  analysed.push({ name, facts });
+  return facts;
+}
+
+const svg = (width: number, height: number, body: string) =>
+  Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${body}</svg>`);
+
+/** A photo-like scene: sky, hills, a sun, and fine texture everywhere. */
+async function photoLike(width = 900, height = 600): Promise<Buffer> {
+  const scene = await sharp(
+    svg(width, height, `
+      <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#4a90d9"/><stop offset="1" stop-color="#bfe0f7"/></linearGradient></defs>
+      <rect width="100%" height="100%" fill="url(#sky)"/>
+      <path d="M0 ${height * 0.65} Q ${width * 0.3} ${height * 0.45} ${width * 0.6} ${height * 0.62} T ${width} ${height * 0.58} V ${height} H 0 Z" fill="#3d7a3a"/>
+      <circle cx="${width * 0.78}" cy="${height * 0.22}" r="${height * 0.08}" fill="#ffd54a"/>
+      <rect x="${width * 0.15}" y="${height * 0.5}" width="${width * 0.12}" height="${height * 0.25}" fill="#8b4a2b"/>`),
+  )
+    .png()
+    .toBuffer();
+  const grain = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 18 } } })
+    .png()
+    .toBuffer();
+  return sharp(scene).composite([{ input: grain, blend: 'overlay' }]).jpeg({ quality: 92 }).toBuffer();
+}
+
+accuracy('EXIF make, model, date and orientation 6 are reported; width and height as displayed', async () => {
+  const stored = await sharp(await photoLike(600, 400))
+    .withExif({
+      IFD0: { Make: 'Apple', Model: 'iPhone 13', Software: '17.4.1' },
+      IFD2: { DateTimeOriginal: '2024:05:03 14:22:01', ISOSpeedRatings: '100', FNumber: '8/5', ExposureTime: '1/250', FocalLength: '26/1' },
+    })
+    .jpeg()
+    .toBuffer();
+  const rotated = await sharp(stored).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+  const facts = await analyse('iphone.jpg', rotated);
+  assert.is(facts.exifOrientation, 6);
+  assert.is(facts.width, 400);
+  assert.is(facts.height, 600);
+  assert.is(facts.orientation, 'portrait');
+  assert.is(facts.camera?.make, 'Apple');
+  assert.is(facts.camera?.model, 'iPhone 13');
+  assert.is(facts.camera?.takenAt, '2024-05-03T14:22:01');
+  assert.is(facts.camera?.iso, 100);
+  assert.is(facts.camera?.fNumber, 1.6);
+  assert.is(facts.camera?.exposureTime, 0.004);
+  assert.is(facts.camera?.hasLocation, false);
+  const text = describeFacts(facts);
+  assert.match(text, /^A portrait photo, 400 x 600 \(0\.2 MP\), taken with an Apple iPhone 13 on 3 May 2024\./);
+  assert.match(describeFacts(facts, 'detailed'), /ISO 100, 1\/250 s, f\/1\.6, 26 mm/);
+});
+
+accuracy('GPS is only "has location data" unless revealing it is switched on', async () => {
+  const withGps = await sharp(await photoLike(300, 200))
+    .withExif({
+      IFD0: { Make: 'Canon', Model: 'Canon EOS R5' },
+      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '0/1 7/1 0/1' },
+    })
+    .jpeg()
+    .toBuffer();
+  const hidden = await analyse('gps.jpg', withGps);
+  assert.is(hidden.camera?.hasLocation, true);
+  assert.is(hidden.camera?.location, undefined);
+  assert.not.match(JSON.stringify(hidden), /51\.5/);
+  assert.match(describeFacts(hidden), /Canon EOS R5/);
+  assert.not.match(describeFacts(hidden), /Canon Canon/);
+  assert.match(describeFacts(hidden, 'detailed'), /carries location data/);
+
+  const shown = await analyse('gps-shown.jpg', withGps, { revealGps: true });
+  assert.equal(shown.camera?.location, { latitude: 51.5, longitude: -0.11666666666666667 });
+  assert.match(describeFacts(shown, 'detailed'), /Location: 51\.50000, -0\.11667/);
+});
+
+accuracy('a file without EXIF has no camera facts', async () => {
+  const facts = await analyse('plain.png', await sharp(await photoLike(300, 200)).png().toBuffer());
+  assert.is(facts.camera, null);
+  assert.not.match(describeFacts(facts), /taken/);
+});
+
+const FONTS = [
+  { family: 'serif', size: 64, words: ['STOP', 'Main', 'Street'] },
+  { family: 'sans-serif', size: 40, words: ['Quarterly', 'revenue', 'grew'] },
+  { family: 'monospace', size: 28, words: ['Error', 'connection', 'refused'] },
+];
+
+for (const font of FONTS) {
+  accuracy(`text in ${font.family} at ${font.size} px: every word is recognised`, async () => {
+    const line = font.words.join(' ');
+    const image = await sharp(
+      svg(900, 300, `<rect width="100%" height="100%" fill="#ffffff"/>
+        <text x="40" y="160" font-family="${font.family}" font-size="${font.size}" fill="#111111">${line}</text>`),
+    )
+      .png()
+      .toBuffer();
+    const facts = await analyse(`text-${font.family}.png`, image);
+    assert.is(facts.text.ocr, 'ran');
+    const found = facts.text.lines.map((l) => l.text).join(' ').toLowerCase();
+    for (const word of font.words) assert.ok(found.includes(word.toLowerCase()), `"${word}" not in "${found}"`);
+    assert.match(describeFacts(facts), new RegExp(font.words[0]!, 'i'));
+  });
+}
+
+accuracy('no text is reported on a photo-like noise image, even with OCR forced on', async () => {
+  const noise = await sharp({ create: { width: 900, height: 600, channels: 3, noise: { type: 'gaussian', mean: 120, sigma: 60 } } })
+    .blur(0.8)
+    .jpeg()
+    .toBuffer();
+  const auto = await analyse('noise.jpg', noise);
+  assert.is(auto.text.ocr, 'skipped');
+  assert.is(auto.kind, 'photo');
+  const forced = await analyse('noise-forced.jpg', noise, { ocr: 'on' });
+  assert.is(forced.text.ocr, 'ran');
+  assert.equal(forced.text.lines, [], JSON.stringify(forced.text.lines));
+  assert.not.match(describeFacts(forced), /text|reads/);
+});
+
+accuracy('the original is sharp; a blurred copy is soft or blurry', async () => {
+  const original = await photoLike();
+  const sharpFacts = await analyse('original.jpg', original);
+  assert.is(sharpFacts.sharpness, 'sharp', String(sharpFacts.sharpnessScore));
+  assert.match(describeFacts(sharpFacts), /sharp/);
+  for (const sigma of [2, 5]) {
+    const blurred = await analyse(`blur-${sigma}.jpg`, await sharp(original).blur(sigma).jpeg().toBuffer());
+    assert.ok(['soft', 'blurry'].includes(blurred.sharpness ?? ''), `sigma ${sigma}: ${blurred.sharpness} ${blurred.sharpnessScore}`);
+    assert.match(describeFacts(blurred), /soft|blurry/);
+  }
+  assert.is(sharpFacts.kind, 'photo');
+});
+
+accuracy('grayscale photo: grayscale, no colour names', async () => {
+  const facts = await analyse('gray.jpg', await sharp(await photoLike()).grayscale().jpeg().toBuffer());
+  assert.ok(facts.grayscale);
+  assert.not.ok(facts.blackAndWhite);
+  assert.is(facts.temperature, 'neutral');
+  assert.match(describeFacts(facts), /grayscale photo/);
+});
+
+accuracy('a transparent PNG logo: an icon, with its transparency', async () => {
+  const logo = await sharp(
+    svg(256, 256, `<circle cx="128" cy="128" r="100" fill="#e11d48"/><rect x="98" y="60" width="60" height="136" fill="#ffffff"/>`),
+  )
+    .png()
+    .toBuffer();
+  const facts = await analyse('logo.png', logo);
+  assert.ok(facts.hasAlpha);
+  assert.ok(facts.transparentShare > 0.4 && facts.transparentShare < 0.6, String(facts.transparentShare));
+  assert.is(facts.kind, 'icon');
+  assert.match(describeFacts(facts), /icon or logo/);
+  assert.match(describeFacts(facts), /transparent/);
+});
+
+accuracy('a UI-like screenshot: a screenshot, with its dark-on-light labels read', async () => {
+  const ui = await sharp(
+    svg(1280, 800, `<rect width="100%" height="100%" fill="#f3f4f6"/>
+      <rect width="100%" height="64" fill="#1f2937"/><text x="24" y="42" font-family="sans-serif" font-size="24" fill="#ffffff">Dashboard</text>
+      <rect x="0" y="64" width="240" height="736" fill="#e5e7eb"/>
+      <text x="24" y="120" font-family="sans-serif" font-size="20" fill="#111827">Settings</text>
+      <text x="24" y="164" font-family="sans-serif" font-size="20" fill="#111827">Projects</text>
+      <rect x="280" y="110" width="220" height="48" rx="6" fill="#2563eb"/>
+      <text x="300" y="142" font-family="sans-serif" font-size="20" fill="#ffffff">Save changes</text>
+      <rect x="280" y="190" width="940" height="320" fill="#ffffff" stroke="#d1d5db"/>`),
+  )
+    .png()
+    .toBuffer();
+  const facts = await analyse('ui.png', ui);
+  assert.is(facts.kind, 'screenshot');
+  const found = facts.text.lines.map((l) => l.text).join(' ');
+  // Light text on the dark title bar and button is not asserted: Tesseract often misses
+  // it (README, known limits).
+  for (const word of ['Settings', 'Projects']) assert.ok(found.includes(word), found);
+  assert.not.ok(facts.grayscale, 'the blue button is colour');
+  assert.match(describeFacts(facts), /^A landscape screenshot/);
+});
+
+accuracy('a document page: a document, and what it says comes first', async () => {
+  const lines = [
+    'Quarterly Report',
+    'Revenue grew in every region this quarter.',
+    'Costs were flat and margins improved.',
+    'The board approved the new budget.',
+  ];
+  const page = await sharp(
+    svg(850, 1100, `<rect width="100%" height="100%" fill="#ffffff"/>` +
+      lines.map((l, i) => `<text x="70" y="${110 + i * 50}" font-family="serif" font-size="${i ? 24 : 36}" fill="#000000">${l}</text>`).join('')),
+  )
+    .png()
+    .toBuffer();
+  const facts = await analyse('document.png', page);
+  assert.is(facts.kind, 'document');
+  assert.ok(facts.text.words >= 15, String(facts.text.words));
+  const text = describeFacts(facts);
+  assert.match(text, /^A portrait black-and-white document, 850 x 1100 \(0\.9 MP\)\. It reads: "Quarterly Report/);
+});
+
+accuracy('an illustration: flat colours without text', async () => {
+  const art = await sharp(
+    svg(800, 600, `<rect width="100%" height="100%" fill="#fde68a"/><circle cx="300" cy="300" r="180" fill="#7c3aed"/><rect x="450" y="150" width="250" height="300" fill="#10b981"/>`),
+  )
+    .png()
+    .toBuffer();
+  const facts = await analyse('art.png', art);
+  assert.is(facts.kind, 'illustration');
+  assert.equal(facts.text.lines, []);
+});
+
+accuracy('alt text is never longer than 125 characters', async () => {
+  assert.ok(analysed.length >= 10);
+  for (const { name, facts } of analysed) {
+    const alt = describeFacts(facts, 'alt');
+    assert.ok(alt.length > 5 && alt.length <= ALT_TEXT_MAX, `${name}: ${alt.length}: ${alt}`);
+  }
+});
+
+accuracy('no description states a fact that is not in details.analysis', async () => {
+  const palette = new Set(analysed.flatMap(({ facts }) => facts.palette.map((c) => c.name)));
+  for (const { name, facts } of analysed) {
+    for (const length of ['alt', 'normal', 'detailed'] as const) {
+      const text = describeFacts(facts, length);
+      const quoted = [...text.matchAll(/"([^"]+)"/g)].map((m) => m[1]!.replace(/…$/, ''));
+      const lines = facts.text.lines.map((l) => l.text).join(' / ');
+      for (const q of quoted) assert.ok(lines.includes(q), `${name}/${length}: quoted "${q}" not read from the image`);
+      // Numbers: sizes, megapixels, shares, EXIF values and coordinates, nothing else.
+      const allowed = new Set<string>([
+        String(facts.width), String(facts.height), facts.megapixels.toFixed(1), '0.1', String(facts.bitDepth),
+        ...facts.palette.map((c) => String(Math.round(c.share * 100))),
+        String(Math.round(facts.transparentShare * 100)),
+        String(Math.round(facts.overexposedShare * 100)),
+        String(Math.round(facts.underexposedShare * 100)),
+      ]);
+      const cam = facts.camera;
+      if (cam?.takenAt) {
+        const [y, m, d] = cam.takenAt.slice(0, 10).split('-');
+        allowed.add(y!).add(String(Number(d))).add(String(Number(m)));
+      }
+      for (const v of [cam?.iso, cam?.fNumber, cam?.focalLength, cam?.exposureTime && Math.round(1 / cam.exposureTime), 1]) {
+        if (v) allowed.add(String(v));
+      }
+      for (const name of [cam?.make, cam?.model, cam?.lens, cam?.software]) {
+        for (const n of name?.match(/\d+(\.\d+)?/g) ?? []) allowed.add(n);
+      }
+      if (cam?.location) allowed.add(cam.location.latitude.toFixed(5)).add(cam.location.longitude.toFixed(5));
+      const withoutQuotes = text.replace(/"[^"]*"/g, '').replace(/\b\d+(\.\d+)? MP\b/, (m) => m.replace(' MP', ''));
+      for (const n of withoutQuotes.match(/-?\d+(\.\d+)?/g) ?? []) {
+        assert.ok(allowed.has(n) || allowed.has(n.replace(/^-/, '')), `${name}/${length}: ${n} in "${text}"`);
+      }
+      // Colour words only when measured in this image.
+      for (const colour of palette) {
+        if (new RegExp(`\\b${colour}\\b`).test(text.replace(/"[^"]*"/g, ''))) {
+          assert.ok(
+            facts.palette.some((c) => c.name === colour || c.name.includes(colour)) || (facts.uniform && facts.palette[0]?.name.includes(colour)),
+            `${name}/${length}: ${colour} in "${text}"`,
+          );
+        }
+      }
+    }
+  }
+});
+
+accuracy.run();
