@@ -61,5 +61,5 @@ export function deltaE(p: Lab, q: Lab): number {
 }
 
 export function chroma(c: Lab): number {
-  return Math.hypot(c.a, c.b);
+  return Math.sqrt(c.a * c.a + c.b * c.b);
 }

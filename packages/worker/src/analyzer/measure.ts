@@ -4,7 +4,7 @@ import type { LabSamples } from './palette.js';
 
 /** Pixels with less alpha than this are treated as see-through and not measured. */
 const OPAQUE_ALPHA = 128;
-const MAX_SAMPLES = 20_000;
+const MAX_SAMPLES = 12_000;
 
 export interface PixelStats {
   readonly samples: LabSamples;

@@ -37,70 +37,92 @@ interface Cluster {
   weight: number;
 }
 
-function distance2(s: LabSamples, i: number, c: Lab): number {
-  const dl = s.l[i]! - c.l;
-  const da = s.a[i]! - c.a;
-  const db = s.b[i]! - c.b;
-  return dl * dl + da * da + db * db;
-}
-
-/** k-means++ seeding, then Lloyd iterations. */
+/** k-means++ seeding, then Lloyd iterations until no centre moves more than 0.5 in Lab. */
 function kMeans(s: LabSamples, k: number): Cluster[] {
   const random = mulberry32(0x5eed);
-  const sample = (i: number): Lab => ({ l: s.l[i]!, a: s.a[i]!, b: s.b[i]! });
-  const centres: Lab[] = [sample(Math.floor(random() * s.count))];
-  const nearest = new Float64Array(s.count).fill(Infinity);
-  while (centres.length < k) {
-    const last = centres[centres.length - 1]!;
+  const { l, a, b, count } = s;
+  // Centres as a flat [L, a, b, L, a, b, ...] array: this loop is the analyzer's hottest.
+  const centres = new Float64Array(k * 3);
+  const first = Math.floor(random() * count);
+  centres[0] = l[first]!;
+  centres[1] = a[first]!;
+  centres[2] = b[first]!;
+  let used = 1;
+  const nearest = new Float64Array(count).fill(Infinity);
+  while (used < k) {
+    const cl = centres[(used - 1) * 3]!;
+    const ca = centres[(used - 1) * 3 + 1]!;
+    const cb = centres[(used - 1) * 3 + 2]!;
     let total = 0;
-    for (let i = 0; i < s.count; i++) {
-      nearest[i] = Math.min(nearest[i]!, distance2(s, i, last));
+    for (let i = 0; i < count; i++) {
+      const dl = l[i]! - cl;
+      const da = a[i]! - ca;
+      const db = b[i]! - cb;
+      const d = dl * dl + da * da + db * db;
+      if (d < nearest[i]!) nearest[i] = d;
       total += nearest[i]!;
     }
-    if (total === 0) break; // every pixel is already a centre: fewer colours than k
+    if (total === 0) break; // fewer distinct colours than k
     let pick = random() * total;
-    let chosen = s.count - 1;
-    for (let i = 0; i < s.count; i++) {
+    let chosen = count - 1;
+    for (let i = 0; i < count; i++) {
       pick -= nearest[i]!;
       if (pick <= 0) {
         chosen = i;
         break;
       }
     }
-    centres.push(sample(chosen));
+    centres[used * 3] = l[chosen]!;
+    centres[used * 3 + 1] = a[chosen]!;
+    centres[used * 3 + 2] = b[chosen]!;
+    used++;
   }
 
-  const assignment = new Int32Array(s.count);
-  let weights = new Float64Array(centres.length);
+  const sums = new Float64Array(used * 3);
+  const weights = new Float64Array(used);
   for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
-    const sums = centres.map(() => ({ l: 0, a: 0, b: 0 }));
-    weights = new Float64Array(centres.length);
-    let moved = 0;
-    for (let i = 0; i < s.count; i++) {
+    sums.fill(0);
+    weights.fill(0);
+    for (let i = 0; i < count; i++) {
+      const pl = l[i]!;
+      const pa = a[i]!;
+      const pb = b[i]!;
       let best = 0;
       let bestD = Infinity;
-      for (let c = 0; c < centres.length; c++) {
-        const d = distance2(s, i, centres[c]!);
+      for (let c = 0; c < used; c++) {
+        const dl = pl - centres[c * 3]!;
+        const da = pa - centres[c * 3 + 1]!;
+        const db = pb - centres[c * 3 + 2]!;
+        const d = dl * dl + da * da + db * db;
         if (d < bestD) {
           bestD = d;
           best = c;
         }
       }
-      if (assignment[i] !== best) moved++;
-      assignment[i] = best;
-      const sum = sums[best]!;
-      sum.l += s.l[i]!;
-      sum.a += s.a[i]!;
-      sum.b += s.b[i]!;
+      sums[best * 3]! += pl;
+      sums[best * 3 + 1]! += pa;
+      sums[best * 3 + 2]! += pb;
       weights[best]! += 1;
     }
-    for (let c = 0; c < centres.length; c++) {
+    let moved = 0;
+    for (let c = 0; c < used; c++) {
       const w = weights[c]!;
-      if (w > 0) centres[c] = { l: sums[c]!.l / w, a: sums[c]!.a / w, b: sums[c]!.b / w };
+      if (w === 0) continue;
+      const nl = sums[c * 3]! / w;
+      const na = sums[c * 3 + 1]! / w;
+      const nb = sums[c * 3 + 2]! / w;
+      moved = Math.max(moved, Math.abs(nl - centres[c * 3]!) + Math.abs(na - centres[c * 3 + 1]!) + Math.abs(nb - centres[c * 3 + 2]!));
+      centres[c * 3] = nl;
+      centres[c * 3 + 1] = na;
+      centres[c * 3 + 2] = nb;
     }
-    if (iteration > 0 && moved === 0) break;
+    if (moved < 0.5) break;
   }
-  return centres.map((lab, c) => ({ lab, weight: weights[c]! })).filter((c) => c.weight > 0);
+  const clusters: Cluster[] = [];
+  for (let c = 0; c < used; c++) {
+    if (weights[c]! > 0) clusters.push({ lab: { l: centres[c * 3]!, a: centres[c * 3 + 1]!, b: centres[c * 3 + 2]! }, weight: weights[c]! });
+  }
+  return clusters;
 }
 
 function mergeInto(into: Cluster, from: Cluster): void {

@@ -63,7 +63,10 @@ export function measureTexture(image: DecodedImage, luma: Float32Array = lumaOf(
         const right = luma[p + 1]!;
         const up = luma[p - width]!;
         const down = luma[p + width]!;
-        const gradient = Math.hypot(right - left, down - up) / 2;
+        const gx = right - left;
+        const gy = down - up;
+        // Math.hypot is several times slower than this in V8, and this runs per pixel.
+        const gradient = Math.sqrt(gx * gx + gy * gy) / 2;
         inner++;
         if (gradient >= EDGE_GRADIENT) edges++;
         if (gradient >= STRUCTURE_GRADIENT) {

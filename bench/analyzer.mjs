@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// The offline analyzer's speed and memory (issue: "the offline analyzer").
+//   node bench/analyzer.mjs           all three figures
+// 1. 12-megapixel JPEGs without OCR: median analysis time, and the ratio against
+//    decoding the same file with jimp and reading its pixels, in the same run. A full
+//    garbage collection (not timed) precedes every timed run, so neither side pays for
+//    the other's garbage.
+// 2. OCR on a text page: median time with the OCR worker already started, and its start-up.
+// 3. Peak RSS of a fresh process analysing 12-megapixel JPEGs four at a time.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Jimp } from 'jimp';
+import { OcrEngine, analyzeImage } from '../packages/worker/dist/analyzer/index.js';
+import { photo12mp, textPage } from './fixtures.mjs';
+import { median, ms, timeRuns } from './stats.mjs';
+
+const RUNS = Number(process.env.RUNS ?? 9);
+const here = fileURLToPath(import.meta.url);
+
+if (typeof globalThis.gc !== 'function') {
+  // Re-run with --expose-gc so runs can start from a clean heap.
+  const again = spawnSync(process.execPath, ['--expose-gc', here, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(again.status ?? 1);
+}
+
+if (process.argv[2] === '--rss') {
+  // Child: analyse 16 photos, 4 at a time, then report the peak resident set.
+  const files = process.argv.slice(3);
+  for (let i = 0; i < 16; i += 4) await Promise.all(files.slice(0, 4).map((f) => analyzeImage(f, { ocr: 'off' })));
+  // VmHWM, not getrusage's maxrss: on Linux maxrss survives exec, so a child would
+  // report its parent's peak.
+  const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+  process.stdout.write(JSON.stringify({ maxRssMb: hwmKb / 1024 }));
+  process.exit(0);
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'depict-bench-'));
+try {
+  const photos = [
+    { label: 'grainy (sigma 20)', file: path.join(dir, 'grainy.jpg'), grain: 20 },
+    { label: 'cleaner (sigma 6)', file: path.join(dir, 'clean.jpg'), grain: 6 },
+  ];
+  for (const p of photos) await photo12mp(p.file, { grain: p.grain });
+  const photo = photos[0].file;
+  const page = path.join(dir, 'page.png');
+  await textPage(page);
+  console.log(`analyzer benchmark: ${RUNS} runs each, medians (node ${process.version}, ${os.cpus().length} cores)\n`);
+
+  // 1. Analysis against the jimp baseline, interleaved so both see the same machine state.
+  const jimpReadPixels = async (file) => {
+    const image = await Jimp.read(file);
+    let sum = 0;
+    const data = image.bitmap.data;
+    for (let p = 0; p < data.length; p += 4) sum += data[p] + data[p + 1] + data[p + 2];
+    if (sum < 0) throw new Error('unreachable');
+  };
+  for (const { label, file } of photos) {
+    const bytes = statSync(file).size;
+    await analyzeImage(file, { ocr: 'off' });
+    await jimpReadPixels(file);
+    const ours = [];
+    const jimp = [];
+    for (let i = 0; i < RUNS; i++) {
+      globalThis.gc();
+      ours.push(...(await timeRuns(1, () => analyzeImage(file, { ocr: 'off' }))));
+      globalThis.gc();
+      jimp.push(...(await timeRuns(1, () => jimpReadPixels(file))));
+    }
+    const ratio = median(jimp) / median(ours);
+    console.log(`12 MP JPEG, ${label}, ${(bytes / 1e6).toFixed(1)} MB, OCR off`);
+    console.log(`  depict analyzeImage     ${ms(median(ours))}   (target <= 150 ms)`);
+    console.log(`  jimp read + pixel loop  ${ms(median(jimp))}   (baseline)`);
+    console.log(`  ratio                   ${ratio.toFixed(1)}x   (target >= 15x)\n`);
+  }
+
+  // 2. OCR: start-up once, then recognition.
+  const engine = new OcrEngine();
+  const started = performance.now();
+  await analyzeImage(page, { ocr: 'on', ocrEngine: engine });
+  const firstCall = performance.now() - started;
+  const ocr = await timeRuns(RUNS, () => analyzeImage(page, { ocr: 'on', ocrEngine: engine }));
+  const facts = await analyzeImage(page, { ocr: 'on', ocrEngine: engine });
+  await engine.close();
+  console.log('text page 1700 x 2200, OCR on');
+  console.log(`  first call (starts the OCR worker)  ${ms(firstCall)}`);
+  console.log(`  median after that                   ${ms(median(ocr))}   (target <= 1500 ms)`);
+  console.log(`  lines read: ${facts.text.lines.length}, words: ${facts.text.words}\n`);
+
+  // 3. Memory, in a fresh process so the jimp runs above do not count.
+  const child = spawnSync(process.execPath, [here, '--rss', photo, photo, photo, photo], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`rss child failed: ${child.stderr}`);
+  const { maxRssMb } = JSON.parse(child.stdout);
+  console.log('12 MP JPEGs, 4 at a time, 16 in all, fresh process');
+  console.log(`  peak RSS  ${maxRssMb.toFixed(0)} MB   (target <= 400 MB)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
