@@ -1,40 +1,81 @@
-// The REST API, as this page uses it. Every failure becomes an ApiError with the
-// server's code and message, or code "unreachable" when no answer came back.
+// The REST API, as this page uses it. Every failure becomes an ApiError carrying the
+// server's code and message, or code "unreachable" when no answer came back at all.
 
 export class ApiError extends Error {
-  constructor(code, message, status) {
+  /**
+   * @param {string} code stable code from the server ("too_large"), or one of ours
+   * @param {string} message the server's own words, for people
+   * @param {number} status HTTP status, 0 when the server could not be reached
+   * @param {number} retryAfterMs what the server's Retry-After asked for, 0 if nothing
+   */
+  constructor(code, message, status, retryAfterMs = 0) {
     super(message);
+    this.name = 'ApiError';
     this.code = code;
     this.status = status;
+    this.retryAfterMs = retryAfterMs;
   }
+
+  /** Worth asking again later: nothing is wrong with the image itself. */
+  get transient() {
+    return this.status === 0 || this.status === 429 || this.status === 502 || this.status === 503 || this.status === 504;
+  }
+}
+
+/** Retry-After is either delta-seconds or an HTTP date; 0 when absent or unreadable. */
+export function parseRetryAfter(header) {
+  if (!header) return 0;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? 0 : Math.max(0, at - Date.now());
 }
 
 async function call(url, init) {
   let response;
   try {
-    response = await fetch(url, init);
+    response = await fetch(url, { credentials: 'same-origin', ...init });
   } catch (err) {
     throw new ApiError('unreachable', err instanceof Error ? err.message : String(err), 0);
   }
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
   let body = null;
   try {
     body = await response.json();
   } catch {
-    // an error page without JSON: handled below
+    // A proxy's HTML error page, or an empty body: handled below.
   }
   if (!response.ok) {
-    const error = body && body.error ? body.error : { code: 'http_' + response.status, message: response.statusText };
-    throw new ApiError(error.code, error.message, response.status);
+    const error =
+      body && body.error && typeof body.error.code === 'string'
+        ? body.error
+        : { code: 'http_' + response.status, message: response.statusText || 'HTTP ' + response.status };
+    throw new ApiError(error.code, String(error.message ?? ''), response.status, retryAfterMs);
   }
-  return { status: response.status, body, retryAfter: Number(response.headers.get('retry-after')) || 0 };
+  if (!body || typeof body !== 'object') {
+    throw new ApiError('bad_response', 'The server answered with something other than JSON.', response.status);
+  }
+  return { status: response.status, body, retryAfterMs };
 }
 
+/** POST /submit with one image in the field "file"; resolves to the queued job. */
 export async function submitImage(file) {
   const form = new FormData();
   form.append('file', file, file.name);
-  return (await call('/submit', { method: 'POST', body: form })).body;
+  const { body } = await call('/submit', { method: 'POST', body: form });
+  // The multi-file form of /submit answers {jobs: [...]}; one file gives one entry.
+  const job = Array.isArray(body.jobs) ? body.jobs[0] : body;
+  if (job && job.error) throw new ApiError(job.error.code, job.error.message, 200);
+  if (!job || typeof job.job_id !== 'string') {
+    throw new ApiError('bad_response', 'The server did not return a job id.', 200);
+  }
+  return job;
 }
 
+/**
+ * GET /result/:id. 200 with a finished job (done or failed), or 202 {job_id, status}
+ * while it is queued or processing, with retryAfterMs taken from Retry-After.
+ */
 export function getResult(jobId) {
   return call('/result/' + encodeURIComponent(jobId));
 }

@@ -1,142 +1,116 @@
-import { ApiError, getResult, submitImage } from './api.js';
+// The page: picking or dropping images, uploading each one, and following its job
+// until it is done or failed.
 
+import { ApiError, getResult, submitImage } from './api.js';
+import { JobCard } from './job-card.js';
+
+/** Between two polls of a queued or processing job, whatever Retry-After says. */
 const MIN_POLL_MS = 300;
 const MAX_POLL_MS = 2000;
+/** After a passing error (unreachable, 429, 503), back off up to this long. */
+const MAX_BACKOFF_MS = 30000;
+/** Uploads in flight at once; the rest wait their turn so polls are not starved. */
+const UPLOAD_SLOTS = 3;
 
-/** What each error code means to a person; the server's own message follows. */
-const PLAIN_WORDS = {
-  too_large: 'This file is too large.',
-  unsupported_media_type: 'This is not a PNG or JPEG image.',
-  corrupt_image: 'This image is damaged or incomplete.',
-  too_many_pixels: 'This image has too many pixels.',
-  no_file: 'No file was received.',
-  rate_limited: 'Too many uploads right now; wait a moment and try again.',
-  not_ready: 'The service is not ready yet; try again shortly.',
-  unreachable: 'The server could not be reached.',
-};
-
-const STATE_LABEL = {
-  uploading: 'Uploading…',
-  queued: 'Queued',
-  processing: 'Describing…',
-  done: 'Done',
-  failed: 'Failed',
-};
-
-const fileInput = document.getElementById('file');
+const fileInput = /** @type {HTMLInputElement} */ (document.getElementById('file'));
 const dropZone = document.getElementById('drop-zone');
 const jobsList = document.getElementById('jobs');
 const empty = document.getElementById('empty');
 const announcer = document.getElementById('announcer');
-const template = document.getElementById('job-template');
+const template = /** @type {HTMLTemplateElement} */ (document.getElementById('job-template'));
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const clamp = (ms, low, high) => Math.min(high, Math.max(low, ms));
 
 function announce(text) {
   announcer.textContent = text;
 }
 
-function plainError(err) {
-  const code = err instanceof ApiError ? err.code : 'unknown';
-  const words = PLAIN_WORDS[code] || 'Something went wrong.';
-  return err && err.message ? words + ' ' + err.message : words;
+/** Anything thrown that is not an ApiError is a bug in this page; say so plainly. */
+function asApiError(err) {
+  return err instanceof ApiError ? err : new ApiError('unknown', err instanceof Error ? err.message : String(err), 0);
 }
-
-function setState(card, status) {
-  card.dataset.status = status;
-  card.querySelector('.state').textContent = STATE_LABEL[status] || status;
-}
-
-function showError(card, text) {
-  setState(card, 'failed');
-  card.querySelector('.error').textContent = text;
-  announce(card.querySelector('.filename').textContent + ': ' + text);
-}
-
-function showDone(card, result) {
-  setState(card, 'done');
-  // Descriptions are text, always: never parsed as HTML.
-  card.querySelector('.description').textContent = result.description;
-  card.querySelector('.generated-by').textContent = result._generated_by;
-  card.querySelector('.copy').hidden = false;
-  announce(card.querySelector('.filename').textContent + ' is described.');
-}
-
-function addCard(file) {
-  const card = template.content.firstElementChild.cloneNode(true);
-  const thumb = card.querySelector('.thumb');
-  const url = URL.createObjectURL(file);
-  thumb.src = url;
-  thumb.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
-  thumb.addEventListener('error', () => {
-    URL.revokeObjectURL(url);
-    thumb.hidden = true;
-  }, { once: true });
-  card.querySelector('.filename').textContent = file.name;
-  card.querySelector('.copy').hidden = true;
-  card.querySelector('.copy').addEventListener('click', () => copy(card));
-  setState(card, 'uploading');
-  jobsList.prepend(card);
-  empty.hidden = true;
-  return card;
-}
-
-async function copy(card) {
-  const note = card.querySelector('.copied');
-  try {
-    await navigator.clipboard.writeText(card.querySelector('.description').textContent);
-    note.textContent = 'Copied';
-  } catch {
-    note.textContent = 'Copy failed: select the text instead';
-  }
-  setTimeout(() => (note.textContent = ''), 2000);
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function follow(card, jobId) {
-  let delay = MIN_POLL_MS;
+  let pollDelay = MIN_POLL_MS;
+  let backoff = 1000;
   for (;;) {
     let reply;
     try {
       reply = await getResult(jobId);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'unreachable') {
-        card.querySelector('.error').textContent = plainError(err) + ' Retrying…';
-        await sleep(MAX_POLL_MS);
-        continue;
-      }
-      showError(card, plainError(err));
-      return;
+    } catch (thrown) {
+      const err = asApiError(thrown);
+      if (!err.transient) return card.fail(err);
+      card.showNotice(
+        (err.status === 0 ? 'The server could not be reached' : 'The server is busy') + '; checking again shortly…',
+      );
+      await sleep(clamp(err.retryAfterMs || backoff, MIN_POLL_MS, MAX_BACKOFF_MS));
+      backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+      continue;
     }
-    card.querySelector('.error').textContent = '';
+    backoff = 1000;
+    card.clearNotice();
     const result = reply.body;
-    if (result.status === 'done') return showDone(card, result);
-    if (result.status === 'failed') return showError(card, result.error ? result.error.message : 'The job failed.');
-    setState(card, result.status);
-    const hinted = reply.retryAfter ? reply.retryAfter * 1000 : delay;
-    await sleep(Math.max(MIN_POLL_MS, Math.min(MAX_POLL_MS, hinted, delay)));
-    delay = Math.min(MAX_POLL_MS, delay * 1.5);
+    if (result.status === 'done') return card.done(result);
+    if (result.status === 'failed') return card.fail(result.error || { code: 'unknown', message: 'The job failed.' });
+    card.setState(result.status);
+    await sleep(clamp(reply.retryAfterMs || pollDelay, MIN_POLL_MS, MAX_POLL_MS));
+    pollDelay = Math.min(MAX_POLL_MS, pollDelay * 1.5);
   }
 }
 
-async function upload(file) {
-  const card = addCard(file);
-  try {
-    const job = await submitImage(file);
-    card.dataset.jobId = job.job_id;
-    setState(card, job.status);
-    announce(file.name + ' is queued.');
-    await follow(card, job.job_id);
-  } catch (err) {
-    showError(card, plainError(err));
+let freeSlots = UPLOAD_SLOTS;
+const waiting = [];
+
+async function takeSlot() {
+  if (freeSlots > 0) {
+    freeSlots -= 1;
+    return;
   }
+  await new Promise((resolve) => waiting.push(resolve));
+}
+
+function releaseSlot() {
+  const next = waiting.shift();
+  if (next) next();
+  else freeSlots += 1;
+}
+
+async function upload(card, file) {
+  card.waitingToUpload();
+  await takeSlot();
+  let job;
+  try {
+    card.uploading();
+    job = await submitImage(file);
+  } catch (thrown) {
+    const err = asApiError(thrown);
+    card.fail(err, { retryable: err.transient });
+    return;
+  } finally {
+    releaseSlot();
+  }
+  card.accepted(job);
+  await follow(card, job.job_id);
 }
 
 function uploadAll(files) {
-  for (const file of files) void upload(file);
+  if (files.length === 0) return;
+  const cards = files.map((file) => {
+    const card = new JobCard(template, file, {
+      announce,
+      onRetry: () => void upload(card, file),
+    });
+    return { card, file };
+  });
+  jobsList.prepend(...cards.map(({ card }) => card.element));
+  empty.hidden = true;
+  for (const { card, file } of cards) void upload(card, file);
 }
 
 fileInput.addEventListener('change', () => {
   uploadAll(Array.from(fileInput.files || []));
+  // Picking the same file again should upload it again.
   fileInput.value = '';
 });
 
@@ -147,16 +121,35 @@ dropZone.addEventListener('keydown', (event) => {
     fileInput.click();
   }
 });
-for (const type of ['dragenter', 'dragover']) {
-  dropZone.addEventListener(type, (event) => {
-    event.preventDefault();
-    dropZone.classList.add('dragging');
-  });
-}
-for (const type of ['dragleave', 'drop']) {
-  dropZone.addEventListener(type, () => dropZone.classList.remove('dragging'));
-}
+
+// dragenter/dragleave fire for every child crossed, so count them to know when the
+// pointer has really left the zone.
+let dragDepth = 0;
+dropZone.addEventListener('dragenter', (event) => {
+  event.preventDefault();
+  dragDepth += 1;
+  dropZone.classList.add('dragging');
+});
+dropZone.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+});
+dropZone.addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) dropZone.classList.remove('dragging');
+});
 dropZone.addEventListener('drop', (event) => {
   event.preventDefault();
+  dragDepth = 0;
+  dropZone.classList.remove('dragging');
   uploadAll(Array.from(event.dataTransfer ? event.dataTransfer.files : []));
 });
+
+// A file dropped beside the zone would otherwise replace this page with the image.
+for (const type of ['dragover', 'drop']) {
+  window.addEventListener(type, (event) => {
+    if (dropZone.contains(/** @type {Node} */ (event.target))) return;
+    event.preventDefault();
+    if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
+  });
+}

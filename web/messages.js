@@ -1,0 +1,49 @@
+// Everything this page says to a person about a job: state names and what each error
+// code means in plain words. The server's own message is shown after these words.
+
+export const STATE_LABEL = {
+  uploading: 'Uploading…',
+  queued: 'Queued',
+  processing: 'Describing…',
+  done: 'Done',
+  failed: 'Failed',
+};
+
+const PLAIN_WORDS = {
+  // Refused at upload.
+  too_large: 'This file is too large to upload.',
+  unsupported_media_type: 'This file is not a PNG or JPEG image.',
+  corrupt_image: 'This image is damaged or incomplete, so it cannot be read.',
+  too_many_pixels: 'This image has too many pixels to process.',
+  no_file: 'No file reached the server.',
+  too_many_files: 'Only one image can be sent at a time.',
+  bad_request: 'The server could not read the upload.',
+  // Asked too early, too often, or about something gone.
+  rate_limited: 'Too many uploads right now. Wait a moment and try again.',
+  not_ready: 'The service is starting up or not ready. Try again shortly.',
+  not_found: 'The server no longer knows this job.',
+  unreachable: 'The server could not be reached. Check your connection, then try again.',
+  bad_response: 'The server sent an answer this page does not understand.',
+  internal: 'The server ran into a problem of its own.',
+  // Failed while being described.
+  describe_failed: 'This image could not be described.',
+  vision_api_error: 'The vision model could not describe this image.',
+  upload_missing: 'The uploaded file was lost before it could be described.',
+};
+
+/**
+ * Plain words for an error code, and the detail to show after them.
+ * @param {{code?: string, message?: string, status?: number}} error
+ * @returns {{words: string, detail: string}}
+ */
+export function explain(error) {
+  const code = error && error.code ? error.code : 'unknown';
+  let words = PLAIN_WORDS[code];
+  if (!words) {
+    const status = error && error.status;
+    words = status >= 500 ? 'The server ran into a problem of its own.' : 'Something went wrong.';
+  }
+  // A failed fetch's "TypeError: Failed to fetch" says nothing a person can use.
+  const detail = code === 'unreachable' || !error || !error.message ? '' : String(error.message);
+  return { words, detail };
+}
