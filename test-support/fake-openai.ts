@@ -16,6 +16,7 @@ export type Behaviour =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'garbage' }
+  | { kind: 'reset' }
   | { kind: 'hold'; text: string; release: Promise<void> };
 
 function decodeDataUrl(url: unknown): SeenRequest['image'] {
@@ -31,6 +32,8 @@ function decodeDataUrl(url: unknown): SeenRequest['image'] {
 export class FakeOpenAI {
   readonly requests: SeenRequest[] = [];
   behaviour: Behaviour = { kind: 'answer', text: 'A test description.' };
+  /** Behaviours for the next requests, one each, before `behaviour` applies again. */
+  readonly next: Behaviour[] = [];
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
   baseUrl = '';
@@ -62,7 +65,7 @@ export class FakeOpenAI {
       authorization: req.headers.authorization,
     });
 
-    const b = this.behaviour;
+    const b = this.next.shift() ?? this.behaviour;
     switch (b.kind) {
       case 'answer':
         if (b.delayMs) await new Promise((r) => setTimeout(r, b.delayMs));
@@ -80,6 +83,9 @@ export class FakeOpenAI {
         return;
       case 'garbage':
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": [ this is not json');
+        return;
+      case 'reset':
+        req.socket.destroy();
         return;
     }
   }

@@ -56,7 +56,14 @@ export const EnvSchema = z.object({
   OPENAI_BASE_URL: httpUrl,
   OPENAI_TIMEOUT_MS: withDefault(positiveInt, '60000'),
   OPENAI_MAX_RETRIES: withDefault(z.coerce.number().int().min(0).max(10), '2'),
+  OPENAI_FALLBACK: withDefault(z.enum(['analyzer', 'fail']), 'analyzer'),
   WORKER_CONCURRENCY: withDefault(z.coerce.number().int().min(1).max(1024), '4'),
+  JOB_TIMEOUT_MS: withDefault(positiveInt, '180000'),
+  JOB_LEASE_MS: withDefault(z.coerce.number().int().min(300), '30000'),
+  MAX_ATTEMPTS: withDefault(z.coerce.number().int().min(1).max(100), '3'),
+  SHUTDOWN_GRACE_MS: withDefault(z.coerce.number().int().min(0), '30000'),
+  SWEEP_INTERVAL_MS: withDefault(positiveInt, '300000'),
+  ORPHAN_UPLOAD_MS: withDefault(z.coerce.number().int().min(0), '3600000'),
   RECONCILE_INTERVAL_MS: withDefault(positiveInt, '15000'),
   RECONCILE_GRACE_MS: withDefault(z.coerce.number().int().min(0), '10000'),
   ANALYZER_OCR: withDefault(z.enum(['auto', 'on', 'off']), 'auto'),
@@ -82,8 +89,21 @@ export interface Config {
     readonly baseUrl: string | undefined;
     readonly timeoutMs: number;
     readonly maxRetries: number;
+    /** What happens when the vision API keeps failing: describe offline, or fail the job. */
+    readonly fallback: 'analyzer' | 'fail';
   };
   readonly workerConcurrency: number;
+  readonly jobs: {
+    /** A job still processing after this long is stopped and failed. */
+    readonly timeoutMs: number;
+    /** A worker renews its hold on a job this often (a third of it); a dead worker's job is free after it. */
+    readonly leaseMs: number;
+    /** Deliveries before a job that never finishes (it kills its worker) is failed. */
+    readonly maxAttempts: number;
+    /** SIGTERM waits this long for jobs in flight, then hands the rest back. */
+    readonly shutdownGraceMs: number;
+  };
+  readonly sweep: { readonly intervalMs: number; readonly orphanUploadMs: number };
   readonly analyzer: { readonly ocr: 'auto' | 'on' | 'off'; readonly revealGps: boolean };
   readonly reconcile: { readonly intervalMs: number; readonly graceMs: number };
   readonly logLevel: z.infer<typeof logLevel>;
@@ -120,8 +140,16 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       baseUrl: e.OPENAI_BASE_URL,
       timeoutMs: e.OPENAI_TIMEOUT_MS,
       maxRetries: e.OPENAI_MAX_RETRIES,
+      fallback: e.OPENAI_FALLBACK,
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    jobs: {
+      timeoutMs: e.JOB_TIMEOUT_MS,
+      leaseMs: e.JOB_LEASE_MS,
+      maxAttempts: e.MAX_ATTEMPTS,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    },
+    sweep: { intervalMs: e.SWEEP_INTERVAL_MS, orphanUploadMs: e.ORPHAN_UPLOAD_MS },
     analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true' },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
     logLevel: e.LOG_LEVEL,

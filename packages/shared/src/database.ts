@@ -26,6 +26,8 @@ export interface JobsTable {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** While processing: the time the worker's lease runs out. */
+  lease_until: string | null;
 }
 
 export interface Database {

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Description } from './describer.js';
 import { openDatabase, type Database, type Dialect, type JobsTable } from './database.js';
 import type { JobError } from './errors.js';
@@ -28,6 +28,7 @@ export interface Job extends NewJob {
   readonly updatedAt: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
+  readonly leaseUntil: string | null;
 }
 
 /** A finished description, as a describer returns it. */
@@ -52,10 +53,17 @@ function toJob(row: Selectable<JobsTable>): Job {
     updatedAt: row.updated_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    leaseUntil: row.lease_until,
   };
 }
 
 const now = () => new Date().toISOString();
+
+/** Queued, or processing under a lease that ran out before `at`. */
+function takeable(at: string) {
+  return (eb: ExpressionBuilder<Database, 'jobs'>) =>
+    eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', at)])]);
+}
 
 /**
  * The source of truth for jobs. Every state change is a conditional UPDATE that names
@@ -101,6 +109,7 @@ export class JobStore {
         updated_at: at,
         started_at: null,
         finished_at: null,
+        lease_until: null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -112,21 +121,85 @@ export class JobStore {
     return row && toJob(row);
   }
 
-  /** queued -> processing. Undefined when the job is not (or no longer) queued. */
-  async claim(jobId: string): Promise<Job | undefined> {
-    const at = now();
+  /**
+   * Take a job to process: queued -> processing, or processing -> processing again when
+   * the worker that held it let its lease run out (it died). Each take is an attempt.
+   * Undefined when the job is someone else's, finished, or out of attempts.
+   */
+  async claim(jobId: string, options: { leaseMs: number; maxAttempts: number }): Promise<Job | undefined> {
+    const at = new Date();
     const row = await this.db
       .updateTable('jobs')
-      .set({ status: 'processing', attempts: sql`attempts + 1`, started_at: at, updated_at: at })
+      .set({
+        status: 'processing',
+        attempts: sql`attempts + 1`,
+        started_at: at.toISOString(),
+        updated_at: at.toISOString(),
+        lease_until: new Date(at.getTime() + options.leaseMs).toISOString(),
+      })
       .where('job_id', '=', jobId)
-      .where('status', '=', 'queued')
+      .where(takeable(at.toISOString()))
+      .where('attempts', '<', options.maxAttempts)
       .returningAll()
       .executeTakeFirst();
     return row && toJob(row);
   }
 
-  /** processing -> done. False when the job was not processing. */
-  async complete(jobId: string, result: Completion): Promise<boolean> {
+  /**
+   * A job taken maxAttempts times without finishing (its processing kills workers)
+   * ends failed, instead of being redelivered forever. False if it is not such a job.
+   */
+  async failExhausted(jobId: string, maxAttempts: number): Promise<boolean> {
+    const at = now();
+    const res = await this.db
+      .updateTable('jobs')
+      .set({
+        status: 'failed',
+        error_code: 'too_many_attempts',
+        error_message: `Processing this image was started ${maxAttempts} times and never finished; it is not retried again.`,
+        updated_at: at,
+        finished_at: at,
+        lease_until: null,
+      })
+      .where('job_id', '=', jobId)
+      .where(takeable(at))
+      .where('attempts', '>=', maxAttempts)
+      .executeTakeFirst();
+    return res.numUpdatedRows === 1n;
+  }
+
+  /** Keep holding a job while working on it. False when the lease was lost to another worker. */
+  async renewLease(jobId: string, attempt: number, leaseMs: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ lease_until: new Date(Date.now() + leaseMs).toISOString() })
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'processing')
+      .where('attempts', '=', attempt)
+      .executeTakeFirst();
+    return res.numUpdatedRows === 1n;
+  }
+
+  /**
+   * processing -> queued, for a worker shutting down before it finished: the attempt is
+   * given back, so stopping workers never uses up a job's attempts.
+   */
+  async release(jobId: string, attempt: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ status: 'queued', attempts: sql`attempts - 1`, lease_until: null, updated_at: now() })
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'processing')
+      .where('attempts', '=', attempt)
+      .executeTakeFirst();
+    return res.numUpdatedRows === 1n;
+  }
+
+  /**
+   * processing -> done, by the attempt that holds the job. False when the job is not
+   * (or no longer) that attempt's: a late or duplicate worker changes nothing.
+   */
+  async complete(jobId: string, attempt: number, result: Completion): Promise<boolean> {
     const at = now();
     const res = await this.db
       .updateTable('jobs')
@@ -139,32 +212,55 @@ export class JobStore {
         error_message: null,
         updated_at: at,
         finished_at: at,
+        lease_until: null,
       })
       .where('job_id', '=', jobId)
       .where('status', '=', 'processing')
+      .where('attempts', '=', attempt)
       .executeTakeFirst();
     return res.numUpdatedRows === 1n;
   }
 
-  /** queued or processing -> failed. False when the job had already finished. */
-  async fail(jobId: string, error: JobError): Promise<boolean> {
+  /**
+   * -> failed. With an attempt: only while that attempt holds the job. Without one: a
+   * queued job that cannot run (its upload is gone). False when it had already finished.
+   */
+  async fail(jobId: string, error: JobError, attempt?: number): Promise<boolean> {
     const at = now();
-    const res = await this.db
+    let query = this.db
       .updateTable('jobs')
-      .set({ status: 'failed', error_code: error.code, error_message: error.message, updated_at: at, finished_at: at })
-      .where('job_id', '=', jobId)
-      .where('status', 'in', ['queued', 'processing'])
-      .executeTakeFirst();
+      .set({
+        status: 'failed',
+        error_code: error.code,
+        error_message: error.message,
+        updated_at: at,
+        finished_at: at,
+        lease_until: null,
+      })
+      .where('job_id', '=', jobId);
+    query =
+      attempt === undefined
+        ? query.where('status', '=', 'queued')
+        : query.where('status', '=', 'processing').where('attempts', '=', attempt);
+    const res = await query.executeTakeFirst();
     return res.numUpdatedRows === 1n;
   }
 
-  /** Jobs still queued that were last touched before `before`, oldest first. */
-  async listQueued(options: { before: string; limit: number }): Promise<string[]> {
+  /**
+   * Jobs that need putting (back) on the queue: queued and untouched since `queuedBefore`,
+   * or processing under a lease that ran out. Oldest first.
+   */
+  async listStale(options: { queuedBefore: string; limit: number }): Promise<string[]> {
+    const at = now();
     const rows = await this.db
       .selectFrom('jobs')
       .select('job_id')
-      .where('status', '=', 'queued')
-      .where('updated_at', '<', options.before)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'queued'), eb('updated_at', '<', options.queuedBefore)]),
+          eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', at)]),
+        ]),
+      )
       .orderBy('created_at')
       .limit(options.limit)
       .execute();

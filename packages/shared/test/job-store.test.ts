@@ -70,25 +70,69 @@ for (const backend of [sqlite, postgres]) {
     assert.equal(await store.get(job.jobId), saved);
   });
 
-  test('claim moves queued -> processing once; a second claim gets nothing', async () => {
+  const LEASE = { leaseMs: 60_000, maxAttempts: 3 };
+
+  test('claim moves queued -> processing once; a second claim gets nothing while the lease holds', async () => {
     const job = newJob();
     await store.insert(job);
-    const first = await store.claim(job.jobId);
+    const first = await store.claim(job.jobId, LEASE);
     assert.is(first?.status, 'processing');
     assert.is(first?.attempts, 1);
     assert.ok(first?.startedAt);
-    assert.is(await store.claim(job.jobId), undefined);
+    assert.ok(first!.leaseUntil! > new Date().toISOString());
+    assert.is(await store.claim(job.jobId, LEASE), undefined);
   });
 
-  test('complete only from processing, and only once', async () => {
+  test('a job whose lease ran out can be taken again, as a new attempt; the old attempt can no longer finish it', async () => {
+    const job = newJob();
+    await store.insert(job);
+    await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 3 });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await store.claim(job.jobId, LEASE);
+    assert.is(second?.attempts, 2);
+    const result = { description: 'late', generatedBy: 'x', details: {} };
+    assert.is(await store.complete(job.jobId, 1, result), false, 'attempt 1 lost the job');
+    assert.is(await store.renewLease(job.jobId, 1, 1000), false);
+    assert.is(await store.renewLease(job.jobId, 2, 1000), true);
+    assert.is(await store.complete(job.jobId, 2, { ...result, description: 'on time' }), true);
+    assert.is((await store.get(job.jobId))?.description, 'on time');
+  });
+
+  test('after maxAttempts takes without an end, the job fails instead of running again', async () => {
+    const job = newJob();
+    await store.insert(job);
+    for (let i = 1; i <= 2; i++) {
+      assert.is((await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 2 }))?.attempts, i);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.is(await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 2 }), undefined);
+    assert.is(await store.failExhausted(job.jobId, 2), true);
+    const failed = await store.get(job.jobId);
+    assert.is(failed?.status, 'failed');
+    assert.is(failed?.error?.code, 'too_many_attempts');
+    assert.is(await store.failExhausted(job.jobId, 2), false);
+  });
+
+  test('release hands a job back to the queue and gives its attempt back', async () => {
+    const job = newJob();
+    await store.insert(job);
+    await store.claim(job.jobId, LEASE);
+    assert.is(await store.release(job.jobId, 1), true);
+    const back = await store.get(job.jobId);
+    assert.is(back?.status, 'queued');
+    assert.is(back?.attempts, 0);
+    assert.is(back?.leaseUntil, null);
+  });
+
+  test('complete only from processing, by the attempt holding it, and only once', async () => {
     const job = newJob();
     await store.insert(job);
     const result = { description: 'A red square.', generatedBy: 'depict-analyzer@0.1.0', details: { a: [1, 2] } };
-    assert.is(await store.complete(job.jobId, result), false, 'a queued job cannot complete');
-    await store.claim(job.jobId);
-    assert.is(await store.complete(job.jobId, result), true);
-    assert.is(await store.complete(job.jobId, { ...result, description: 'late' }), false);
-    assert.is(await store.fail(job.jobId, { code: 'x', message: 'late failure' }), false);
+    assert.is(await store.complete(job.jobId, 0, result), false, 'a queued job cannot complete');
+    await store.claim(job.jobId, LEASE);
+    assert.is(await store.complete(job.jobId, 1, result), true);
+    assert.is(await store.complete(job.jobId, 1, { ...result, description: 'late' }), false);
+    assert.is(await store.fail(job.jobId, { code: 'x', message: 'late failure' }, 1), false);
     const done = await store.get(job.jobId);
     assert.is(done?.status, 'done');
     assert.is(done?.description, 'A red square.');
@@ -99,25 +143,27 @@ for (const backend of [sqlite, postgres]) {
   test('fail records the reason; a failed job never comes back', async () => {
     const job = newJob();
     await store.insert(job);
-    await store.claim(job.jobId);
-    assert.is(await store.fail(job.jobId, { code: 'vision_api_error', message: 'answered 500' }), true);
-    assert.is(await store.claim(job.jobId), undefined);
+    await store.claim(job.jobId, LEASE);
+    assert.is(await store.fail(job.jobId, { code: 'vision_api_error', message: 'answered 500' }, 1), true);
+    assert.is(await store.claim(job.jobId, LEASE), undefined);
     const failed = await store.get(job.jobId);
     assert.is(failed?.status, 'failed');
     assert.equal(failed?.error, { code: 'vision_api_error', message: 'answered 500' });
   });
 
-  test('listQueued finds queued jobs older than the cut-off, not others', async () => {
-    const a = newJob();
-    const b = newJob();
-    await store.insert(a);
-    await store.insert(b);
-    await store.claim(b.jobId);
+  test('listStale finds old queued jobs and processing ones whose lease ran out, not others', async () => {
+    const [queued, held, expired] = [newJob(), newJob(), newJob()];
+    for (const j of [queued, held, expired]) await store.insert(j);
+    await store.claim(held.jobId, LEASE);
+    await store.claim(expired.jobId, { leaseMs: 1, maxAttempts: 3 });
+    await new Promise((r) => setTimeout(r, 5));
     const later = new Date(Date.now() + 1000).toISOString();
-    const queued = await store.listQueued({ before: later, limit: 1000 });
-    assert.ok(queued.includes(a.jobId));
-    assert.not.ok(queued.includes(b.jobId));
-    assert.not.ok((await store.listQueued({ before: '2000-01-01T00:00:00.000Z', limit: 1000 })).includes(a.jobId));
+    const stale = await store.listStale({ queuedBefore: later, limit: 1000 });
+    assert.ok(stale.includes(queued.jobId));
+    assert.ok(stale.includes(expired.jobId));
+    assert.not.ok(stale.includes(held.jobId));
+    const early = await store.listStale({ queuedBefore: '2000-01-01T00:00:00.000Z', limit: 1000 });
+    assert.not.ok(early.includes(queued.jobId));
   });
 
   test('opening again runs no migration twice', async () => {

@@ -8,14 +8,31 @@ import {
   type Logger,
 } from '@depict/shared';
 
-export interface ProcessorDeps {
+export interface ProcessorOptions {
   readonly store: JobStore;
   readonly blobs: LocalBlobStore;
   readonly describer: Describer;
   readonly logger: Logger;
+  readonly leaseMs: number;
+  readonly maxAttempts: number;
+  readonly timeoutMs: number;
 }
 
-export type Outcome = 'done' | 'failed' | 'skipped';
+/**
+ * done / failed: the final state is stored. skipped: the job was not ours to take.
+ * lost: another worker took it over while this one worked (our lease ran out).
+ * released: handed back to the queue because this worker is shutting down.
+ */
+export type Outcome = 'done' | 'failed' | 'skipped' | 'lost' | 'released';
+
+/** Why a job's work was stopped. */
+type StopReason = 'timeout' | 'lost' | 'shutdown';
+
+class Stopped extends Error {
+  constructor(readonly reason: StopReason) {
+    super(`stopped: ${reason}`);
+  }
+}
 
 function toJobError(err: unknown): JobError {
   if (err instanceof DescribeError) return { code: err.code, message: err.message };
@@ -24,41 +41,107 @@ function toJobError(err: unknown): JobError {
 }
 
 /**
- * One delivery of one job. The claim (queued -> processing) is the gate: a duplicate or
- * late delivery finds the job no longer queued and does nothing. The upload is removed
- * once the final state is stored, and only then, so a failed write loses nothing.
+ * Runs deliveries of jobs. The claim is the gate: only a queued job, or one whose
+ * worker's lease ran out, can be taken, and each take is an attempt. While working,
+ * the worker renews its lease; the final write names the attempt, so a worker that
+ * lost its job can no longer change it. The upload is deleted once a final state is
+ * stored, and only then.
  */
-export async function processJob(deps: ProcessorDeps, jobId: string): Promise<Outcome> {
-  const { store, blobs, describer, logger } = deps;
-  const job = await store.claim(jobId);
-  if (!job) {
-    logger.info({ job_id: jobId }, 'delivery skipped: job is not queued');
-    return 'skipped';
-  }
-  const log = logger.child({ job_id: jobId, attempt: job.attempts });
-  log.info({ describer: describer.name }, 'job processing');
-  const started = performance.now();
+export class JobProcessor {
+  private readonly inFlight = new Map<string, AbortController>();
 
-  let outcome: Outcome;
-  try {
-    if (!(await blobs.exists(jobId))) {
+  constructor(private readonly options: ProcessorOptions) {}
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  /** Stop every job in flight and hand it back to the queue (for shutdown). */
+  releaseAll(): void {
+    for (const controller of this.inFlight.values()) controller.abort(new Stopped('shutdown'));
+  }
+
+  async process(jobId: string): Promise<Outcome> {
+    const { store, blobs, describer, logger, leaseMs, maxAttempts, timeoutMs } = this.options;
+    const job = await store.claim(jobId, { leaseMs, maxAttempts });
+    if (!job) {
+      if (await store.failExhausted(jobId, maxAttempts)) {
+        logger.warn({ job_id: jobId, attempts: maxAttempts }, 'job failed: out of attempts');
+        await blobs.delete(jobId);
+        return 'failed';
+      }
+      logger.info({ job_id: jobId }, 'delivery skipped: job is not free to take');
+      return 'skipped';
+    }
+
+    const attempt = job.attempts;
+    const log = logger.child({ job_id: jobId, attempt });
+    const controller = new AbortController();
+    this.inFlight.set(jobId, controller);
+    const timer = setTimeout(() => controller.abort(new Stopped('timeout')), timeoutMs);
+    const heartbeat = setInterval(() => {
+      store.renewLease(jobId, attempt, leaseMs).then(
+        (held) => held || controller.abort(new Stopped('lost')),
+        (err: unknown) => log.warn({ err }, 'lease renewal failed'),
+      );
+    }, Math.max(100, Math.floor(leaseMs / 3)));
+    const started = performance.now();
+    log.info({ describer: describer.name }, 'job processing');
+
+    try {
+      const result = await this.describe(job, controller.signal);
+      if (await store.complete(jobId, attempt, result)) {
+        log.info({ generated_by: result.generatedBy, ms: Math.round(performance.now() - started) }, 'job done');
+        await blobs.delete(jobId);
+        return 'done';
+      }
+      log.warn('result discarded: the job was taken over by another worker');
+      return 'lost';
+    } catch (err) {
+      const reason = controller.signal.aborted ? (controller.signal.reason as Stopped).reason : undefined;
+      if (reason === 'lost') {
+        log.warn('job taken over by another worker; stopped');
+        return 'lost';
+      }
+      if (reason === 'shutdown') {
+        const released = await store.release(jobId, attempt);
+        log.info({ released }, 'job handed back: worker shutting down');
+        return released ? 'released' : 'lost';
+      }
+      const error =
+        reason === 'timeout'
+          ? { code: 'timeout', message: `The image was not described within the job time limit (${timeoutMs} ms).` }
+          : toJobError(err);
+      if (await store.fail(jobId, error, attempt)) {
+        log.warn({ err, code: error.code, ms: Math.round(performance.now() - started) }, 'job failed');
+        await blobs.delete(jobId);
+        return 'failed';
+      }
+      return 'lost';
+    } finally {
+      clearTimeout(timer);
+      clearInterval(heartbeat);
+      this.inFlight.delete(jobId);
+    }
+  }
+
+  /** The describer's answer, or the reason this job was stopped, whichever comes first. */
+  private async describe(job: NonNullable<Awaited<ReturnType<JobStore['claim']>>>, signal: AbortSignal) {
+    const { blobs, describer } = this.options;
+    if (!(await blobs.exists(job.jobId))) {
       throw new DescribeError('upload_missing', 'The uploaded file is no longer stored, so the image cannot be described.');
     }
-    const result = await describer.describe({
-      path: blobs.pathOf(jobId),
-      mediaType: job.mediaType as ImageMediaType,
-      byteSize: job.byteSize,
-      filename: job.filename,
+    const stopped = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
-    await store.complete(jobId, result);
-    outcome = 'done';
-    log.info({ generated_by: result.generatedBy, ms: Math.round(performance.now() - started) }, 'job done');
-  } catch (err) {
-    const error = toJobError(err);
-    await store.fail(jobId, error);
-    outcome = 'failed';
-    log.warn({ err, code: error.code, ms: Math.round(performance.now() - started) }, 'job failed');
+    stopped.catch(() => undefined);
+    return Promise.race([
+      describer.describe(
+        { path: blobs.pathOf(job.jobId), mediaType: job.mediaType as ImageMediaType, byteSize: job.byteSize, filename: job.filename },
+        { signal },
+      ),
+      stopped,
+    ]);
   }
-  await blobs.delete(jobId);
-  return outcome;
 }

@@ -1,15 +1,17 @@
-import { openRuntime } from '@depict/shared';
+import { QUEUE_DEFAULTS, openRuntime } from '@depict/shared';
 import { selectDescriber } from './describers/select-describer.js';
-import { processJob } from './job-processor.js';
+import { JobProcessor } from './job-processor.js';
 import { Reconciler } from './reconciler.js';
 
-/** How long SIGTERM waits for jobs in flight before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 30_000;
-
 const { config, logger, store, blobs, queue } = await openRuntime('worker');
-const describer = selectDescriber(config);
+const describer = selectDescriber(config, logger);
+const processor = new JobProcessor({ store, blobs, describer, logger, ...config.jobs });
 
-queue.process(config.workerConcurrency, async (job) => processJob({ store, blobs, describer, logger }, job.data.job_id));
+queue.process(config.workerConcurrency, async (job) => processor.process(job.data.job_id));
+// Redeliver jobs whose worker died (its bee-queue lock stopped being renewed).
+queue.checkStalledJobs(QUEUE_DEFAULTS.stallIntervalMs, (err) => {
+  if (err) logger.warn({ err }, 'stalled-job check failed');
+});
 
 const reconciler = new Reconciler({ store, queue, logger, ...config.reconcile });
 reconciler.start();
@@ -23,12 +25,16 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'shutting down: finishing jobs in flight');
+  logger.info({ signal, in_flight: processor.running }, 'shutting down: no new jobs, finishing those in flight');
   await reconciler.stop();
   try {
-    await queue.close(SHUTDOWN_GRACE_MS);
-  } catch (err) {
-    logger.warn({ err }, 'jobs still running at the end of the grace period');
+    // Stops taking jobs at once; resolves when those in flight are finished.
+    await queue.close(config.jobs.shutdownGraceMs);
+  } catch {
+    logger.warn({ in_flight: processor.running }, 'grace period over: handing the rest back');
+    processor.releaseAll();
+    const deadline = Date.now() + 5_000;
+    while (processor.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
   await describer.close?.();
   await store.close();

@@ -13,8 +13,9 @@ export interface ReconcilerOptions {
 
 /**
  * The job store is the source of truth and Redis runs without persistence: whatever
- * the store says is queued is put back on the queue. Enqueuing by job id is idempotent,
- * so a job still waiting in Redis is not doubled.
+ * the store says is queued, or processing under a lease that ran out (its worker died),
+ * is put back on the queue. Enqueuing by job id is idempotent, so a job still waiting
+ * in Redis is not doubled.
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -25,10 +26,10 @@ export class Reconciler {
   /** One pass; resolves to the number of jobs enqueued. */
   async runOnce(): Promise<number> {
     const { store, queue, logger, graceMs } = this.options;
-    const before = new Date(Date.now() - graceMs).toISOString();
-    const ids = await store.listQueued({ before, limit: this.options.batch ?? 500 });
+    const queuedBefore = new Date(Date.now() - graceMs).toISOString();
+    const ids = await store.listStale({ queuedBefore, limit: this.options.batch ?? 500 });
     for (const id of ids) await enqueue(queue, id);
-    if (ids.length > 0) logger.info({ count: ids.length }, 'reconciler re-enqueued queued jobs');
+    if (ids.length > 0) logger.info({ count: ids.length }, 'reconciler re-enqueued stale jobs');
     return ids.length;
   }
 

@@ -53,7 +53,7 @@ async function photoLike(width = 900, height = 600): Promise<Buffer> {
   )
     .png()
     .toBuffer();
-  const grain = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 18 } } })
+  const grain = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 18 } } })
     .png()
     .toBuffer();
   return sharp(scene).composite([{ input: grain, blend: 'overlay' }]).jpeg({ quality: 92 }).toBuffer();
@@ -136,7 +136,7 @@ for (const font of FONTS) {
 }
 
 accuracy('no text is reported on a photo-like noise image, even with OCR forced on', async () => {
-  const noise = await sharp({ create: { width: 900, height: 600, channels: 3, noise: { type: 'gaussian', mean: 120, sigma: 60 } } })
+  const noise = await sharp({ create: { width: 900, height: 600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 120, sigma: 60 } } })
     .blur(0.8)
     .jpeg()
     .toBuffer();

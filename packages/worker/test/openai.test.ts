@@ -18,6 +18,7 @@ vision.before(async () => {
     OPENAI_VISION_MODEL: 'vision-test-model',
     OPENAI_MAX_RETRIES: '1',
     OPENAI_TIMEOUT_MS: '5000',
+    OPENAI_FALLBACK: 'fail',
   });
   await stack.start();
 });
@@ -67,7 +68,7 @@ vision('a job is seen queued, then processing while the model thinks, then done'
   assert.is(done.body.description, 'Held answer.');
 });
 
-vision('a 500 that persists ends the job failed with a clear error, after the SDK retries', async () => {
+vision('with OPENAI_FALLBACK=fail, a 500 that persists ends the job failed with a clear error, after the SDK retries', async () => {
   fake.behaviour = { kind: 'status', status: 500 };
   const sent = await submit(stack.url, await scene(300, 200));
   const result = await waitForResult(stack.url, sent.body.job_id);

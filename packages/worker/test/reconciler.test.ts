@@ -31,7 +31,7 @@ reconcile('jobs whose queue entries Redis lost are enqueued again from the store
     assert.is(result.body.status, 'done', `${id}: ${JSON.stringify(result.body)}`);
   }
   const logs = stack.worker!.logs();
-  assert.ok(logs.some((l) => l.msg === 'reconciler re-enqueued queued jobs'), stack.output());
+  assert.ok(logs.some((l) => l.msg === 'reconciler re-enqueued stale jobs'), stack.output());
   for (const id of ids) assert.is((await get(stack.url, `/status/${id}`)).body.status, 'done');
 });
 

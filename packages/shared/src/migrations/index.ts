@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely/migration';
 import * as createJobs from './001-create-jobs.js';
+import * as jobLeases from './002-job-leases.js';
 
 /** Every migration, in order. Names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   '001-create-jobs': createJobs,
+  '002-job-leases': jobLeases,
 };

@@ -1,17 +1,21 @@
-import type { Config, Describer } from '@depict/shared';
+import type { Config, Describer, Logger } from '@depict/shared';
 import { createAnalyzerDescriber } from '../analyzer/index.js';
+import { FallbackDescriber } from './fallback-describer.js';
 import { OpenAIDescriber } from './openai-describer.js';
 
-/** The vision model when a key is configured, otherwise the offline analyzer. */
-export function selectDescriber(config: Config): Describer {
-  if (config.openai.apiKey) {
-    return new OpenAIDescriber({
-      apiKey: config.openai.apiKey,
-      model: config.openai.model,
-      baseUrl: config.openai.baseUrl,
-      timeoutMs: config.openai.timeoutMs,
-      maxRetries: config.openai.maxRetries,
-    });
-  }
-  return createAnalyzerDescriber(config.analyzer);
+/**
+ * The vision model when a key is configured (falling back to the offline analyzer when
+ * OPENAI_FALLBACK=analyzer), otherwise the offline analyzer alone.
+ */
+export function selectDescriber(config: Config, logger: Logger): Describer {
+  const analyzer = createAnalyzerDescriber(config.analyzer);
+  if (!config.openai.apiKey) return analyzer;
+  const vision = new OpenAIDescriber({
+    apiKey: config.openai.apiKey,
+    model: config.openai.model,
+    baseUrl: config.openai.baseUrl,
+    timeoutMs: config.openai.timeoutMs,
+    maxRetries: config.openai.maxRetries,
+  });
+  return config.openai.fallback === 'analyzer' ? new FallbackDescriber(vision, analyzer, logger) : vision;
 }
