@@ -65,6 +65,21 @@ function runFile(file) {
   });
 }
 
+/** The test files and test-support are TypeScript that tsx runs without checking: check them once. */
+function typecheckTests() {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    child.on('exit', (code) => {
+      const ok = code === 0;
+      resolve({ file: 'tsc -p tsconfig.test.json', passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
 const files = testFiles();
 if (files.length === 0) {
   console.log('no test files matched');
@@ -72,6 +87,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 const results = [];
+if (filters.length === 0) {
+  console.log('\n=== type-checking the tests');
+  results.push(await typecheckTests());
+}
 for (const file of files) {
   console.log(`\n=== ${file}`);
   results.push(await runFile(file));

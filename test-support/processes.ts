@@ -63,8 +63,8 @@ export class Proc {
 }
 
 /** A private redis-server on a free port, without persistence. */
-export async function startRedis(): Promise<{ url: string; port: number; proc: Proc }> {
-  const port = await freePort();
+export async function startRedis(fixedPort?: number): Promise<{ url: string; port: number; proc: Proc }> {
+  const port = fixedPort ?? (await freePort());
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -177,16 +177,30 @@ export class Stack {
 
   async startWorker(env: Env = {}): Promise<Proc> {
     this.worker = await startWorker({ ...this.sharedEnv, ...env });
+    this.workers.push(this.worker);
     return this.worker;
+  }
+
+  /** Every worker started, the current one last. */
+  readonly workers: Proc[] = [];
+
+  /** Stop Redis (losing everything: it keeps nothing on disk). */
+  async stopRedis(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.redis.proc.stop(signal);
+  }
+
+  /** Start Redis again on the same port, empty. */
+  async startRedisAgain(): Promise<void> {
+    this.redis = await startRedis(this.redis.port);
   }
 
   /** Everything the processes printed, for a failure message. */
   output(): string {
-    return [this.server?.proc, this.worker].filter(Boolean).map((p) => `--- ${p!.name}\n${p!.output}`).join('\n');
+    return [this.server?.proc, ...this.workers].filter(Boolean).map((p) => `--- ${p!.name}\n${p!.output}`).join('\n');
   }
 
   async stop(): Promise<void> {
-    await this.worker?.stop();
+    for (const worker of this.workers) await worker.stop();
     await this.server?.proc.stop();
     await this.redis?.proc.stop();
     await this.removeDir?.();

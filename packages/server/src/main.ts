@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
-import { openRuntime } from '@depict/shared';
+import { Sweeper, openRuntime } from '@depict/shared';
 import { createApp } from './app.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const runtime = await openRuntime('server');
-const { config, logger, store, queue } = runtime;
+const { config, logger, store, queue, blobs } = runtime;
+const sweeper = new Sweeper({ store, blobs, logger, intervalMs: config.sweep.intervalMs, orphanMs: config.sweep.orphanUploadMs });
+await sweeper.start();
 
 const app = createApp(runtime, { version });
 const server = app.listen(config.port, config.host);
@@ -23,6 +25,7 @@ async function shutdown(signal: string) {
   server.close();
   server.closeIdleConnections();
   await once(server, 'close');
+  await sweeper.stop();
   await queue.close(2_000).catch(() => undefined);
   await store.close();
   logger.info('stopped');

@@ -23,7 +23,11 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<{ nam
 export async function readiness(deps: AppDeps) {
   const checks = await Promise.all([
     check('job_store', () => deps.store.ping()),
-    check('redis', () => deps.queue.checkHealth()),
+    check('redis', async () => {
+      const queue = deps.queue.current;
+      if (!queue) throw new Error('not connected');
+      await queue.checkHealth();
+    }),
   ]);
   const failing = checks.filter((c) => !c.ok);
   if (failing.length === 0) return { ready: true, checks };

@@ -40,7 +40,7 @@ export function jobLinks(jobId: string) {
  * whose enqueue fails is still accepted and the worker's reconciler queues it later.
  */
 export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<SubmitResponse> {
-  const { store, blobs, queue, logger } = deps;
+  const { store, blobs, logger } = deps;
   try {
     const image = await checkImage(upload.tmpPath, { maxPixels: deps.config.maxImagePixels });
     const sha256 = await sha256Of(upload.tmpPath);
@@ -74,7 +74,7 @@ async function enqueueSoon(deps: AppDeps, jobId: string): Promise<void> {
     timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_WAIT_MS} ms`)), ENQUEUE_WAIT_MS);
   });
   try {
-    await Promise.race([enqueue(deps.queue, jobId), timeout]);
+    await Promise.race([deps.queue.get().then((queue) => enqueue(queue, jobId)), timeout]);
   } catch (err) {
     deps.logger.warn({ job_id: jobId, err }, 'enqueue failed; the reconciler will queue this job');
   } finally {

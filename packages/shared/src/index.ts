@@ -10,3 +10,4 @@ export * from './logger.js';
 export * from './migrate.js';
 export * from './queue.js';
 export * from './runtime.js';
+export * from './sweeper.js';

@@ -2,7 +2,7 @@ import { LocalBlobStore } from './blob-store.js';
 import { loadConfigOrExit, type Config } from './config.js';
 import { JobStore } from './job-store.js';
 import { createLogger, type Logger } from './logger.js';
-import { createQueue, type DescribeQueue } from './queue.js';
+import { QueueConnection, isRedisError } from './queue.js';
 
 /** The parts every Depict process runs on, built from the environment. */
 export interface Runtime {
@@ -10,7 +10,7 @@ export interface Runtime {
   readonly logger: Logger;
   readonly store: JobStore;
   readonly blobs: LocalBlobStore;
-  readonly queue: DescribeQueue;
+  readonly queue: QueueConnection;
 }
 
 /** For entry points: read the configuration (exiting on a bad one) and open everything. */
@@ -19,12 +19,18 @@ export async function openRuntime(component: 'server' | 'worker'): Promise<Runti
   const logger = createLogger(component, config.logLevel);
   const store = await JobStore.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const blobs = await new LocalBlobStore(config.dataDir).init();
-  const queue = createQueue({
-    redisUrl: config.redisUrl,
-    prefix: config.queuePrefix,
-    role: component === 'worker' ? 'worker' : 'producer',
-  });
   // The Redis client reconnects by itself; until then, say so once per error.
-  queue.on('error', (err) => logger.warn({ err }, 'redis error'));
+  const queue = new QueueConnection(
+    { redisUrl: config.redisUrl, prefix: config.queuePrefix, role: component === 'worker' ? 'worker' : 'producer' },
+    (err) => logger.warn({ err }, 'redis error'),
+  );
+  process.on('unhandledRejection', (err) => {
+    if (isRedisError(err)) {
+      logger.warn({ err }, 'redis error');
+      return;
+    }
+    logger.fatal({ err }, 'unhandled rejection');
+    process.exit(1);
+  });
   return { config, logger, store, blobs, queue };
 }

@@ -3,15 +3,17 @@ import { selectDescriber } from './describers/select-describer.js';
 import { JobProcessor } from './job-processor.js';
 import { Reconciler } from './reconciler.js';
 
-const { config, logger, store, blobs, queue } = await openRuntime('worker');
+const runtime = await openRuntime('worker');
+const { config, logger, store, blobs } = runtime;
 const describer = selectDescriber(config, logger);
 const processor = new JobProcessor({ store, blobs, describer, logger, ...config.jobs });
 
+if (!runtime.queue.current) logger.info({ redis: config.redisUrl }, 'waiting for Redis');
+const queue = await runtime.queue.get();
 queue.process(config.workerConcurrency, async (job) => processor.process(job.data.job_id));
-// Redeliver jobs whose worker died (its bee-queue lock stopped being renewed).
-queue.checkStalledJobs(QUEUE_DEFAULTS.stallIntervalMs, (err) => {
-  if (err) logger.warn({ err }, 'stalled-job check failed');
-});
+// Redeliver jobs whose worker died (its bee-queue lock stopped being renewed). Without
+// a callback, bee-queue reports failed checks through the 'error' event.
+void queue.checkStalledJobs(QUEUE_DEFAULTS.stallIntervalMs);
 
 const reconciler = new Reconciler({ store, queue, logger, ...config.reconcile });
 reconciler.start();
