@@ -27,6 +27,15 @@ function sniff(head: Buffer): ImageMediaType | undefined {
   return undefined;
 }
 
+function refuseOversize(width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels) {
+    throw new DepictError(
+      'too_many_pixels',
+      `The image is ${width} x ${height} pixels; at most ${maxPixels.toLocaleString('en-US')} pixels are accepted.`,
+    );
+  }
+}
+
 /**
  * Decide from the bytes alone whether an upload is a PNG or JPEG the worker can read.
  * The name and Content-Type a client sent are never trusted. The pixel count is checked
@@ -35,13 +44,18 @@ function sniff(head: Buffer): ImageMediaType | undefined {
  * cheap for large files).
  */
 export async function checkImage(path: string, options: { maxPixels: number }): Promise<CheckedImage> {
-  const head = await readHead(path, 16);
+  const head = await readHead(path, 24);
   if (head.length === 0) throw new DepictError('no_file', 'The uploaded file is empty.');
   const mediaType = sniff(head);
   if (!mediaType) {
     throw new DepictError('unsupported_media_type', 'Only PNG and JPEG images are accepted; this file is neither.');
   }
   const kind = mediaType === 'image/png' ? 'PNG' : 'JPEG';
+  // A PNG's size is in its first chunk; check it before any decoder sees the file, so
+  // a bomb is refused as one even where the decoder would refuse it as "corrupt".
+  if (mediaType === 'image/png' && head.length >= 24 && head.toString('latin1', 12, 16) === 'IHDR') {
+    refuseOversize(head.readUInt32BE(16), head.readUInt32BE(20), options.maxPixels);
+  }
 
   let width: number;
   let height: number;
@@ -53,12 +67,7 @@ export async function checkImage(path: string, options: { maxPixels: number }): 
   } catch (err) {
     throw new DepictError('corrupt_image', `The file starts like a ${kind} but its header cannot be read.`, { cause: err });
   }
-  if (width * height > options.maxPixels) {
-    throw new DepictError(
-      'too_many_pixels',
-      `The image is ${width} x ${height} pixels; at most ${options.maxPixels.toLocaleString('en-US')} pixels are accepted.`,
-    );
-  }
+  refuseOversize(width, height, options.maxPixels);
 
   try {
     await sharp(path, { failOn: 'truncated', limitInputPixels: options.maxPixels })

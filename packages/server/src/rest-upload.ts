@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { DepictError } from '@depict/shared';
+import { DepictError, errorBody } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { acceptUpload, cleanFilename } from './submission.js';
 
@@ -35,7 +35,18 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
   }).single('file');
 
   const receive: RequestHandler = (req, res, next) => {
+    // A client that trickles its upload would hold a connection and a temp file forever.
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      const seconds = Math.round(deps.config.uploadTimeoutMs / 1000);
+      res.status(408).setHeader('Connection', 'close');
+      res.json(errorBody('upload_timeout', `The upload did not arrive within ${seconds} s.`));
+      // multer removes the partial file when the request ends in error.
+      req.destroy();
+    }, deps.config.uploadTimeoutMs);
     upload(req, res, (err: unknown) => {
+      clearTimeout(timer);
+      if (res.headersSent) return;
       if (err === undefined || err === null) return next();
       if (err instanceof multer.MulterError) return next(fromMulterError(err, deps.config.maxUploadBytes));
       // busboy: a malformed body (no boundary, cut short).

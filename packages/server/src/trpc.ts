@@ -18,6 +18,7 @@ const TRPC_CODE: Record<ErrorCode, TRPCCode> = {
   no_file: 'BAD_REQUEST',
   too_many_files: 'BAD_REQUEST',
   not_found: 'NOT_FOUND',
+  upload_timeout: 'TIMEOUT',
   too_large: 'PAYLOAD_TOO_LARGE',
   unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
   corrupt_image: 'UNPROCESSABLE_CONTENT',

@@ -50,6 +50,7 @@ export const EnvSchema = z.object({
   DATA_DIR: withDefault(z.string(), './data'),
   DATABASE_URL: databaseUrl,
   MAX_UPLOAD_MB: withDefault(z.coerce.number().positive().max(1024), '20'),
+  UPLOAD_TIMEOUT_MS: withDefault(positiveInt, '120000'),
   MAX_IMAGE_PIXELS: withDefault(positiveInt, String(100_000_000)),
   OPENAI_API_KEY: optionalString,
   OPENAI_VISION_MODEL: withDefault(z.string().min(1), 'gpt-4o-mini'),
@@ -83,6 +84,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly maxUploadBytes: number;
   readonly maxImagePixels: number;
+  /** An upload that has not arrived whole after this long is cut off (408). */
+  readonly uploadTimeoutMs: number;
   readonly openai: {
     readonly apiKey: string | undefined;
     readonly model: string;
@@ -134,6 +137,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     databaseUrl: e.DATABASE_URL,
     maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
     maxImagePixels: e.MAX_IMAGE_PIXELS,
+    uploadTimeoutMs: e.UPLOAD_TIMEOUT_MS,
     openai: {
       apiKey: e.OPENAI_API_KEY,
       model: e.OPENAI_VISION_MODEL,

@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   no_file: 400,
   too_many_files: 400,
   not_found: 404,
+  upload_timeout: 408,
   too_large: 413,
   unsupported_media_type: 415,
   corrupt_image: 422,

@@ -1,0 +1,249 @@
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { get, submit, waitForResult } from '../../../test-support/api.js';
+import { png, scene, sharp } from '../../../test-support/images.js';
+import { Stack } from '../../../test-support/processes.js';
+
+/**
+ * A corpus of hostile files and requests. Each gets its documented status and code;
+ * valid-but-unusual images are accepted and described; the server stays small and the
+ * next good upload works. Then random bodies and ids at every route: no 5xx.
+ */
+const hostile = suite('hostile input');
+const stack = new Stack({ MAX_UPLOAD_MB: '2', UPLOAD_TIMEOUT_MS: '1500', ANALYZER_OCR: 'off' });
+
+hostile.before(async () => {
+  await stack.start();
+});
+hostile.after(async () => {
+  await stack.stop();
+});
+
+function crc32(bytes: Buffer): number {
+  let c = ~0;
+  for (const byte of bytes) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
+  return Buffer.concat([head, data, crc]);
+}
+
+/** A few hundred bytes that claim width x height pixels. */
+function pngClaiming(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A JPEG whose EXIF segment is garbage after a valid header. */
+function brokenExif(jpegBytes: Buffer): Buffer {
+  const garbage = Buffer.concat([Buffer.from('Exif\0\0II*\0'), Buffer.from([0xff, 0xff, 0xff, 0x7f]), Buffer.alloc(40, 0xab)]);
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(garbage.length + 2);
+  return Buffer.concat([jpegBytes.subarray(0, 2), Buffer.from([0xff, 0xe1]), length, garbage, jpegBytes.subarray(2)]);
+}
+
+function serverRssMb(): number {
+  const status = readFileSync(`/proc/${stack.server.proc.child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function uploadsLeft(): Promise<string[]> {
+  return readdir(path.join(stack.dataDir, 'uploads', 'tmp'));
+}
+
+const good = await png({ width: 64, height: 48 });
+const jpegBase = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#c05030' } }).jpeg().toBuffer();
+
+type Case = [name: string, bytes: () => Promise<Buffer> | Buffer, status: number, code: string | null, filename?: string, type?: string];
+
+const files: Case[] = [
+  ['a truncated PNG', async () => (await scene(300, 200, 'png')).subarray(0, 900), 422, 'corrupt_image'],
+  ['a truncated JPEG', async () => (await scene(300, 200, 'jpeg')).subarray(0, 1500), 422, 'corrupt_image'],
+  ['zero bytes', () => Buffer.alloc(0), 400, 'no_file'],
+  ['a text file named .png', () => Buffer.from('just words\n'), 415, 'unsupported_media_type'],
+  ['an HTML file named .png', () => Buffer.from('<!doctype html><script>alert(1)</script>'), 415, 'unsupported_media_type'],
+  ['an SVG named .png', () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), 415, 'unsupported_media_type'],
+  ['a PDF named .png', () => Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'), 415, 'unsupported_media_type'],
+  ['a GIF named .png', () => sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).gif().toBuffer(), 415, 'unsupported_media_type'],
+  ['a WebP named .png', () => sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).webp().toBuffer(), 415, 'unsupported_media_type'],
+  ['a 0x0 PNG', () => pngClaiming(0, 0), 422, 'corrupt_image'],
+  ['a decompression bomb claiming 100000 x 100000', () => pngClaiming(100_000, 100_000), 422, 'too_many_pixels'],
+  ['a PNG/ZIP polyglot (a valid PNG with a ZIP after it)', () => Buffer.concat([good, Buffer.from('PK\x03\x04'), Buffer.alloc(200, 1)]), 202, null],
+  ['a 1x1 PNG', () => png({ width: 1, height: 1 }), 202, null],
+  ['a CMYK JPEG', () => sharp(jpegBase).toColourspace('cmyk').jpeg().toBuffer(), 202, null],
+  ['a progressive JPEG', () => sharp(jpegBase).jpeg({ progressive: true }).toBuffer(), 202, null],
+  ['a 16-bit PNG', () => sharp(jpegBase).toColourspace('rgb16').png().toBuffer(), 202, null],
+  ['an interlaced PNG', () => sharp(jpegBase).png({ progressive: true }).toBuffer(), 202, null],
+  ['a JPEG with broken EXIF', () => brokenExif(jpegBase), 202, null],
+  ['a file name with ../', () => good, 202, null, '../../../etc/passwd.png'],
+  ['a file name of 300 characters', () => good, 202, null, `${'a'.repeat(296)}.png`],
+  ['a file name with emoji', () => good, 202, null, 'sunset 🌅 photo.png'],
+  ['a PNG sent as image/gif', () => good, 202, null, 'x.png', 'image/gif'],
+];
+
+for (const [name, bytes, status, code, filename = 'upload.png', type] of files) {
+  hostile(`${name}: ${status}${code ? ` ${code}` : ''}`, async () => {
+    const started = Date.now();
+    const reply = await submit(stack.url, await bytes(), { filename, ...(type ? { type } : {}) });
+    assert.is(reply.status, status, JSON.stringify(reply.body));
+    if (code) {
+      assert.is(reply.body.error.code, code);
+      assert.ok(reply.body.error.message.length > 10);
+    } else {
+      const result = await waitForResult(stack.url, reply.body.job_id);
+      assert.is(result.body.status, 'done', JSON.stringify(result.body));
+    }
+    if (code === 'too_many_pixels') assert.ok(Date.now() - started < 1000, 'refused from the header, at once');
+  });
+}
+
+/** Send raw bytes over TCP and read what comes back (possibly nothing). */
+function raw(request: string | Buffer, { endAfterMs = 0, trickle = false } = {}): Promise<string> {
+  const { port } = new URL(stack.url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString('latin1')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', () => resolve(answer));
+    const bytes = Buffer.from(request);
+    if (trickle) {
+      let i = 0;
+      const timer = setInterval(() => {
+        if (socket.destroyed || i >= bytes.length) return clearInterval(timer);
+        socket.write(bytes.subarray(i, i + 10));
+        i += 10;
+      }, 200);
+    } else {
+      socket.write(bytes);
+    }
+    if (endAfterMs) setTimeout(() => socket.destroy(), endAfterMs);
+  });
+}
+
+function multipart(parts: Array<{ name: string; filename?: string; body: Buffer | string }>, boundary = 'XyZ'): Buffer {
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    const disposition = `form-data; name="${p.name}"${p.filename !== undefined ? `; filename="${p.filename}"` : ''}`;
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\n`, 'latin1'));
+    chunks.push(Buffer.from(p.body));
+    chunks.push(Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(chunks);
+}
+
+function post(body: Buffer, contentType: string, extra = ''): Buffer {
+  return Buffer.concat([
+    Buffer.from(`POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n${extra}\r\n`),
+    body,
+  ]);
+}
+
+hostile('two file fields: 400 too_many_files', async () => {
+  const answer = await raw(post(multipart([{ name: 'file', filename: 'a.png', body: good }, { name: 'file', filename: 'b.png', body: good }]), 'multipart/form-data; boundary=XyZ'));
+  assert.match(answer, /^HTTP\/1\.1 400/);
+  assert.match(answer, /"too_many_files"/);
+});
+
+hostile('no boundary: 400 bad_request', async () => {
+  const answer = await raw(post(multipart([{ name: 'file', filename: 'a.png', body: good }]), 'multipart/form-data'));
+  assert.match(answer, /^HTTP\/1\.1 400/);
+  assert.match(answer, /"bad_request"/);
+});
+
+hostile('a file name with a NUL byte: 400 bad_request (a malformed part header), nothing stored', async () => {
+  const answer = await raw(post(multipart([{ name: 'file', filename: 'evil\0.png', body: good }]), 'multipart/form-data; boundary=XyZ'));
+  assert.match(answer, /^HTTP\/1\.1 400/, answer);
+  assert.match(answer, /"bad_request"/);
+  assert.equal(await uploadsLeft(), []);
+});
+
+hostile('a body that stops halfway: nothing is left behind and the server goes on', async () => {
+  const body = multipart([{ name: 'file', filename: 'half.png', body: Buffer.alloc(200_000, 7) }]);
+  const request = post(body, 'multipart/form-data; boundary=XyZ');
+  await raw(request.subarray(0, Math.floor(request.length / 2)), { endAfterMs: 300 });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await uploadsLeft(), []);
+});
+
+hostile('an upload that trickles slower than UPLOAD_TIMEOUT_MS: 408 upload_timeout, partial file removed', async () => {
+  const body = multipart([{ name: 'file', filename: 'slow.png', body: Buffer.alloc(5_000, 7) }]);
+  const answer = await raw(post(body, 'multipart/form-data; boundary=XyZ'), { trickle: true });
+  assert.match(answer, /^HTTP\/1\.1 408/);
+  assert.match(answer, /"upload_timeout"/);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await uploadsLeft(), []);
+});
+
+hostile('stored file names are cleaned: no path, no NUL, at most 255 characters', async () => {
+  const { JobStore } = await import('@depict/shared');
+  const store = await JobStore.open({ dataDir: stack.dataDir });
+  const all = await readdir(path.join(stack.dataDir, 'uploads'));
+  assert.ok(all.every((n) => n === 'tmp' || /^[0-9a-f-]{36}$/.test(n)), `only job ids on disk: ${all}`);
+  await store.close();
+});
+
+hostile('after all of that: the server is small and the next good upload works', async () => {
+  assert.ok(serverRssMb() < 300, `server RSS ${serverRssMb()} MB`);
+  const reply = await submit(stack.url, good);
+  assert.is(reply.status, 202);
+  assert.is((await waitForResult(stack.url, reply.body.job_id)).body.status, 'done');
+});
+
+hostile('random multipart bodies and random ids at every route: never a 5xx', async () => {
+  const routes = ['/status/', '/result/', '/jobs/', '/'];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        field: fc.oneof(fc.constant('file'), fc.string({ maxLength: 12 })),
+        filename: fc.string({ maxLength: 40 }),
+        body: fc.uint8Array({ maxLength: 2048 }),
+        boundary: fc.oneof(fc.constant('XyZ'), fc.string({ minLength: 1, maxLength: 20 }).filter((b) => !/[\r\n"]/.test(b))),
+        contentType: fc.constantFrom('multipart/form-data; boundary=XyZ', 'application/json', 'text/plain', 'image/png', ''),
+        id: fc.string({ maxLength: 80 }),
+        route: fc.constantFrom(...routes),
+      }),
+      async ({ field, filename, body, boundary, contentType, id, route }) => {
+        const form = multipart([{ name: field.replace(/["\r\n]/g, ''), filename: filename.replace(/["\r\n]/g, ''), body: Buffer.from(body) }], boundary);
+        const res = await fetch(`${stack.url}/submit`, {
+          method: 'POST',
+          body: form,
+          headers: contentType ? { 'content-type': contentType.replace('XyZ', boundary) } : {},
+        });
+        await res.arrayBuffer();
+        assert.ok(res.status < 500, `submit answered ${res.status}`);
+        const lookup = await fetch(`${stack.url}${route}${encodeURIComponent(id)}`);
+        await lookup.arrayBuffer();
+        assert.ok(lookup.status < 500, `${route}${id} answered ${lookup.status}`);
+      },
+    ),
+    { numRuns: 150 },
+  );
+  assert.is((await get(stack.url, '/health')).status, 200);
+});
+
+hostile.run();
