@@ -18,6 +18,8 @@ export type ImageSource = string | Uint8Array | Blob;
 export interface DepictClientOptions {
   /** Where the server listens, e.g. http://127.0.0.1:8000. */
   readonly baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>` when the server has API_KEYS. */
+  readonly apiKey?: string;
   /** Extra headers on every call. */
   readonly headers?: Record<string, string>;
   /** A fetch implementation; the global one by default. */
@@ -67,9 +69,10 @@ export class DepictClient {
 
   constructor(options: DepictClientOptions) {
     const url = `${options.baseUrl.replace(/\/+$/, '')}/trpc`;
+    const headers = { ...options.headers, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
     const common = {
       url,
-      ...(options.headers ? { headers: options.headers } : {}),
+      headers,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     };
     this.trpc = createTRPCClient<AppRouter>({

@@ -5,7 +5,11 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-dist';
+import cors from 'cors';
+import helmet from 'helmet';
 import { DepictError, REPO_ROOT, errorBody } from '@depict/shared';
+import { authenticate, callerOf, resolveCaller } from './auth.js';
+import type { RateLimit } from './rate-limit.js';
 import type { AppDeps } from './deps.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { readiness } from './readiness.js';
@@ -33,13 +37,16 @@ const withCsp =
     next();
   };
 
-export function createApp(deps: AppDeps, options: { version: string }): express.Express {
+export function createApp(deps: AppDeps, options: { version: string; rateLimit: RateLimit }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const createContext = ({ req, res }: { req: express.Request; res: express.Response }): Context => ({
     ...deps,
     req,
     res,
+    owner: callerOf(res),
+    caller: resolveCaller(deps.config.apiKeys, req.headers.authorization),
+    rateLimit: options.rateLimit,
   });
 
   app.use(
@@ -55,14 +62,27 @@ export function createApp(deps: AppDeps, options: { version: string }): express.
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     }),
   );
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
+  // helmet's headers (nosniff, frame and referrer policies...); the CSPs are set per page below.
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  // Cross-origin browser calls only from the origins listed in CORS_ORIGINS.
+  if (deps.config.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: [...deps.config.corsOrigins],
+        methods: ['GET', 'POST', 'DELETE'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+        exposedHeaders: ['Retry-After', 'Location', 'X-Request-Id'],
+        maxAge: 600,
+      }),
+    );
+  }
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+
+  app.use(authenticate(deps.config.apiKeys));
+  app.use(options.rateLimit.middleware);
   app.get('/ready', async (_req, res) => {
     const report = await readiness(deps);
     res.status(report.ready ? 200 : 503).json(report);

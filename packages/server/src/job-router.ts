@@ -9,11 +9,12 @@ import { DepictError, JobIdInput, ResultResponse, StatusResponse, SubmitResponse
 import type { AppDeps } from './deps.js';
 import { resultView, statusView } from './job-views.js';
 import { acceptUpload, cleanFilename } from './submission.js';
-import { publicProcedure, router } from './trpc.js';
+import { publicProcedure, router, type Context } from './trpc.js';
 
-async function findJob(deps: AppDeps, jobId: string) {
-  const job = await deps.store.get(jobId);
-  if (!job) throw new DepictError('not_found', `No job with id ${jobId}.`);
+/** A job the caller may see: with API keys, another key's job does not exist for it. */
+async function findJob(ctx: Context, jobId: string) {
+  const job = await ctx.store.get(jobId);
+  if (!job || (ctx.owner !== null && job.owner !== ctx.owner)) throw new DepictError('not_found', `No job with id ${jobId}.`);
   return job;
 }
 
@@ -41,7 +42,7 @@ export const jobRouter = router({
         throw new DepictError('too_large', `The file is larger than the ${ctx.config.maxUploadBytes}-byte limit.`);
       }
       const tmpPath = await saveFile(ctx, file);
-      return acceptUpload(ctx, { tmpPath, filename: cleanFilename(file.name), byteSize: file.size });
+      return acceptUpload(ctx, { tmpPath, filename: cleanFilename(file.name), byteSize: file.size, owner: ctx.owner });
     }),
 
   status: publicProcedure

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { Sweeper, openRuntime } from '@depict/shared';
 import { createApp } from './app.js';
+import { createRateLimit } from './rate-limit.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -10,7 +11,8 @@ const { config, logger, store, queue, blobs } = runtime;
 const sweeper = new Sweeper({ store, blobs, logger, intervalMs: config.sweep.intervalMs, orphanMs: config.sweep.orphanUploadMs });
 await sweeper.start();
 
-const app = createApp(runtime, { version });
+const rateLimit = createRateLimit(config, logger);
+const app = createApp(runtime, { version, rateLimit });
 const server = app.listen(config.port, config.host);
 await once(server, 'listening');
 const address = server.address();
@@ -26,6 +28,7 @@ async function shutdown(signal: string) {
   server.closeIdleConnections();
   await once(server, 'close');
   await sweeper.stop();
+  await rateLimit.close();
   await queue.close(2_000).catch(() => undefined);
   await store.close();
   logger.info('stopped');

@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { DepictError, errorBody } from '@depict/shared';
 import type { AppDeps } from './deps.js';
+import { callerOf } from './auth.js';
 import { acceptUpload, cleanFilename } from './submission.js';
 
 /** Multer's limit codes, in words a client can act on. */
@@ -65,6 +66,7 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
         tmpPath: file.path,
         filename: cleanFilename(file.originalname),
         byteSize: file.size,
+        owner: callerOf(res),
       });
       res.status(202).location(accepted.status_url).json(accepted);
     } catch (err) {

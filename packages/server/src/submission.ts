@@ -13,6 +13,8 @@ export interface Upload {
   readonly tmpPath: string;
   readonly filename: string | null;
   readonly byteSize: number;
+  /** The caller's owner hash (with API keys), or null. */
+  readonly owner: string | null;
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -55,6 +57,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
         sha256,
         width: image.width,
         height: image.height,
+        owner: upload.owner,
       });
     } catch (err) {
       await blobs.delete(jobId);

@@ -4,10 +4,16 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import { DepictError, type ErrorCode } from '@depict/shared';
 import type { AppDeps } from './deps.js';
+import { limitKey, type RateLimit } from './rate-limit.js';
 
 export interface Context extends AppDeps {
   readonly req: CreateExpressContextOptions['req'];
   readonly res: CreateExpressContextOptions['res'];
+  /** The caller's owner hash (with API keys), or null. Set for REST calls by `authenticate`. */
+  readonly owner: string | null;
+  /** For tRPC calls: the caller from the Authorization header, or why it is refused. */
+  readonly caller: string | null | DepictError;
+  readonly rateLimit: RateLimit;
 }
 
 type TRPCCode = TRPCError['code'];
@@ -17,6 +23,7 @@ const TRPC_CODE: Record<ErrorCode, TRPCCode> = {
   bad_request: 'BAD_REQUEST',
   no_file: 'BAD_REQUEST',
   too_many_files: 'BAD_REQUEST',
+  unauthorized: 'UNAUTHORIZED',
   not_found: 'NOT_FOUND',
   upload_timeout: 'TIMEOUT',
   too_large: 'PAYLOAD_TOO_LARGE',
@@ -34,6 +41,7 @@ const CODE_FOR_TRPC: Partial<Record<TRPCCode, ErrorCode>> = {
   PARSE_ERROR: 'bad_request',
   METHOD_NOT_SUPPORTED: 'bad_request',
   NOT_FOUND: 'not_found',
+  UNAUTHORIZED: 'unauthorized',
   PAYLOAD_TOO_LARGE: 'too_large',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
   UNPROCESSABLE_CONTENT: 'corrupt_image',
@@ -78,6 +86,23 @@ const depictErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * tRPC calls authenticate and count against the rate limit here, not in express, so a
+ * refusal reaches tRPC clients in tRPC's error shape. REST calls arrive with `owner`
+ * already set by express and pass straight through.
+ */
+const callerChecks = t.middleware(async ({ ctx, next, path }) => {
+  if (!ctx.req.originalUrl.startsWith('/trpc/')) return next();
+  if (ctx.caller instanceof DepictError) throw toTRPCError(ctx.caller);
+  const limited = await ctx.rateLimit.take(limitKey(ctx.caller, ctx.req.ip));
+  if (limited) {
+    ctx.res.setHeader('Retry-After', String((limited.cause as { retryAfterS: number }).retryAfterS));
+    throw toTRPCError(limited);
+  }
+  ctx.req.log?.debug({ procedure: path }, 'tRPC call');
+  return next({ ctx: { owner: ctx.caller } });
+});
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(depictErrors);
+export const publicProcedure = t.procedure.use(depictErrors).use(callerChecks);
 export const createCallerFactory = t.createCallerFactory;

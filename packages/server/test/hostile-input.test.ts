@@ -231,7 +231,7 @@ hostile('random multipart bodies and random ids at every route: never a 5xx', as
         const form = multipart([{ name: field.replace(/["\r\n]/g, ''), filename: filename.replace(/["\r\n]/g, ''), body: Buffer.from(body) }], boundary);
         const res = await fetch(`${stack.url}/submit`, {
           method: 'POST',
-          body: form,
+          body: new Uint8Array(form),
           headers: contentType ? { 'content-type': contentType.replace('XyZ', boundary) } : {},
         });
         await res.arrayBuffer();

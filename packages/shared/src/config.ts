@@ -69,6 +69,10 @@ export const EnvSchema = z.object({
   RECONCILE_GRACE_MS: withDefault(z.coerce.number().int().min(0), '10000'),
   ANALYZER_OCR: withDefault(z.enum(['auto', 'on', 'off']), 'auto'),
   ANALYZER_REVEAL_GPS: withDefault(z.enum(['true', 'false']), 'false'),
+  API_KEYS: optionalString,
+  RATE_LIMIT_POINTS: withDefault(z.coerce.number().int().min(0), '6000'),
+  RATE_LIMIT_WINDOW_S: withDefault(positiveInt, '60'),
+  CORS_ORIGINS: optionalString,
   LOG_LEVEL: withDefault(logLevel, 'info'),
 });
 
@@ -109,8 +113,20 @@ export interface Config {
   readonly sweep: { readonly intervalMs: number; readonly orphanUploadMs: number };
   readonly analyzer: { readonly ocr: 'auto' | 'on' | 'off'; readonly revealGps: boolean };
   readonly reconcile: { readonly intervalMs: number; readonly graceMs: number };
+  /** Empty: no authentication. Otherwise every API call needs one of these as a Bearer token. */
+  readonly apiKeys: readonly string[];
+  /** Requests per window per API key (or per client address without keys); 0 turns it off. */
+  readonly rateLimit: { readonly points: number; readonly windowS: number };
+  /** Origins allowed to call the API from a browser; empty: none (same origin only). */
+  readonly corsOrigins: readonly string[];
   readonly logLevel: z.infer<typeof logLevel>;
 }
+
+const splitList = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -156,6 +172,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     sweep: { intervalMs: e.SWEEP_INTERVAL_MS, orphanUploadMs: e.ORPHAN_UPLOAD_MS },
     analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true' },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
+    apiKeys: splitList(e.API_KEYS),
+    rateLimit: { points: e.RATE_LIMIT_POINTS, windowS: e.RATE_LIMIT_WINDOW_S },
+    corsOrigins: splitList(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -28,6 +28,8 @@ export interface JobsTable {
   finished_at: string | null;
   /** While processing: the time the worker's lease runs out. */
   lease_until: string | null;
+  /** The hash of the API key that created the job; null without API keys. */
+  owner: string | null;
 }
 
 export interface Database {

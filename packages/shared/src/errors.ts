@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   bad_request: 400,
   no_file: 400,
   too_many_files: 400,
+  unauthorized: 401,
   not_found: 404,
   upload_timeout: 408,
   too_large: 413,

@@ -14,6 +14,8 @@ export interface NewJob {
   readonly sha256: string;
   readonly width: number;
   readonly height: number;
+  /** Who may see the job: a hash of the API key that created it, or null. */
+  readonly owner: string | null;
 }
 
 /** A stored job: what was uploaded, and how far it has got. */
@@ -54,6 +56,7 @@ function toJob(row: Selectable<JobsTable>): Job {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     leaseUntil: row.lease_until,
+    owner: row.owner,
   };
 }
 
@@ -110,6 +113,7 @@ export class JobStore {
         started_at: null,
         finished_at: null,
         lease_until: null,
+        owner: job.owner,
       })
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -124,7 +124,7 @@ crashes('SIGTERM: a job that ends within the grace period finishes; the rest are
   const next = await stack.startWorker();
   for (const id of slow) {
     const result = await waitForResult(stack.url, id, 20_000);
-    assert.is(result.body.description, 'Answered by the next worker.');
+    assert.is(result.body.description, 'Answered by the next worker.', JSON.stringify(result.body));
   }
   const attempts = next.logs().filter((l) => l.msg === 'job processing').map((l) => l.attempt);
   assert.equal(attempts, [1, 1, 1], 'a hand-back does not use up an attempt');
