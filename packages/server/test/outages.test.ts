@@ -73,6 +73,37 @@ outages('a server killed mid-upload leaves no job, and its partial file is swept
   assert.is((await submit(stack.url, await png({ width: 20, height: 20 }))).status, 202, 'and uploads work');
 });
 
+outages('SIGTERM on the server: an upload in progress still completes, then the server exits', async () => {
+  const image = await png({ width: 80, height: 60 });
+  const boundary = 'graceful-boundary';
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="g.png"\r\nContent-Type: image/png\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const body = Buffer.concat([head, image, tail]);
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${stack.url}/submit`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.write(body.subarray(0, head.length + 10));
+    setTimeout(() => req.end(body.subarray(head.length + 10)), 700);
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const exited = stack.server.proc.exited;
+  stack.server.proc.child.kill('SIGTERM');
+  const reply = await answer;
+  assert.is(reply.status, 202, reply.body);
+  assert.is(await exited, 0);
+  stack.server = await startServer(stack.sharedEnv);
+  const id = JSON.parse(reply.body).job_id;
+  assert.is((await waitForResult(stack.url, id, 20_000)).body.status, 'done');
+});
+
 outages('a server and three workers on one SQLite file under load: no SQLITE_BUSY anywhere', async () => {
   await stack.worker!.stop();
   const workers = await Promise.all([1, 2, 3].map(() => startWorker({ ...stack.sharedEnv, WORKER_CONCURRENCY: '8' })));
