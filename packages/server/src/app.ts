@@ -60,6 +60,8 @@ export function createApp(deps: AppDeps, options: { version: string; rateLimit: 
       },
       autoLogging: { ignore: (req) => req.url === '/health' || (req.url ?? '').startsWith('/static/') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      // req.log binds only the request id, so job lines logged through it stay short.
+      quietReqLogger: true,
     }),
   );
   // helmet's headers (nosniff, frame and referrer policies...); the CSPs are set per page below.

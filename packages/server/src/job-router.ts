@@ -42,7 +42,7 @@ export const jobRouter = router({
         throw new DepictError('too_large', `The file is larger than the ${ctx.config.maxUploadBytes}-byte limit.`);
       }
       const tmpPath = await saveFile(ctx, file);
-      return acceptUpload(ctx, { tmpPath, filename: cleanFilename(file.name), byteSize: file.size, owner: ctx.owner });
+      return acceptUpload(ctx, { tmpPath, filename: cleanFilename(file.name), byteSize: file.size, owner: ctx.owner, log: ctx.req.log });
     }),
 
   status: publicProcedure

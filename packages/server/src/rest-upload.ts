@@ -67,6 +67,7 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
         filename: cleanFilename(file.originalname),
         byteSize: file.size,
         owner: callerOf(res),
+        log: req.log,
       });
       res.status(202).location(accepted.status_url).json(accepted);
     } catch (err) {

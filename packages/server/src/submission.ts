@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { enqueue, type SubmitResponse } from '@depict/shared';
+import { enqueue, type Logger, type SubmitResponse } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { checkImage } from './image-check.js';
 
@@ -15,6 +15,8 @@ export interface Upload {
   readonly byteSize: number;
   /** The caller's owner hash (with API keys), or null. */
   readonly owner: string | null;
+  /** The request's logger, so the job's lines carry the request id. */
+  readonly log?: Logger;
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -42,7 +44,8 @@ export function jobLinks(jobId: string) {
  * whose enqueue fails is still accepted and the worker's reconciler queues it later.
  */
 export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<SubmitResponse> {
-  const { store, blobs, logger } = deps;
+  const { store, blobs } = deps;
+  const logger = upload.log ?? deps.logger;
   try {
     const image = await checkImage(upload.tmpPath, { maxPixels: deps.config.maxImagePixels });
     const sha256 = await sha256Of(upload.tmpPath);
@@ -63,7 +66,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
       await blobs.delete(jobId);
       throw err;
     }
-    await enqueueSoon(deps, jobId);
+    await enqueueSoon(deps, jobId, logger);
     logger.info({ job_id: jobId, media_type: image.mediaType, bytes: upload.byteSize }, 'job accepted');
     return { job_id: jobId, status: 'queued', ...jobLinks(jobId) };
   } finally {
@@ -71,7 +74,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
   }
 }
 
-async function enqueueSoon(deps: AppDeps, jobId: string): Promise<void> {
+async function enqueueSoon(deps: AppDeps, jobId: string, logger: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_WAIT_MS} ms`)), ENQUEUE_WAIT_MS);
@@ -79,7 +82,7 @@ async function enqueueSoon(deps: AppDeps, jobId: string): Promise<void> {
   try {
     await Promise.race([deps.queue.get().then((queue) => enqueue(queue, jobId)), timeout]);
   } catch (err) {
-    deps.logger.warn({ job_id: jobId, err }, 'enqueue failed; the reconciler will queue this job');
+    logger.warn({ job_id: jobId, err }, 'enqueue failed; the reconciler will queue this job');
   } finally {
     clearTimeout(timer);
   }

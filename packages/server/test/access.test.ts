@@ -79,6 +79,9 @@ access('no API key and no image data in any log line; security headers set; no C
   const logs = stack.output();
   assert.not.ok(logs.includes(KEY_A) || logs.includes(KEY_B), 'a key reached the logs');
   assert.not.match(logs, /iVBORw0KGgo/, 'image data reached the logs');
+  const accepted = stack.server.proc.logs().filter((l) => l.msg === 'job accepted');
+  assert.ok(accepted.length > 0);
+  assert.ok(accepted.every((l) => typeof l.reqId === 'string' && typeof l.job_id === 'string'), JSON.stringify(accepted[0]));
   const page = await call('/ui');
   assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
   assert.is(page.headers.get('x-content-type-options'), 'nosniff');

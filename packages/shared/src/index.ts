@@ -11,3 +11,4 @@ export * from './migrate.js';
 export * from './queue.js';
 export * from './runtime.js';
 export * from './sweeper.js';
+export * from './periodic.js';

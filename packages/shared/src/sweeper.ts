@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { LocalBlobStore } from './blob-store.js';
 import type { JobStore } from './job-store.js';
 import type { Logger } from './logger.js';
+import { Periodic } from './periodic.js';
 
 export interface SweeperOptions {
   readonly store: JobStore;
@@ -19,10 +20,11 @@ export interface SweeperOptions {
  * on an interval; only files older than orphanMs are considered.
  */
 export class Sweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly periodic: Periodic;
 
-  constructor(private readonly options: SweeperOptions) {}
+  constructor(private readonly options: SweeperOptions) {
+    this.periodic = new Periodic('sweep', options.intervalMs, () => this.runOnce(), options.logger);
+  }
 
   async runOnce(): Promise<number> {
     const { store, blobs, logger, orphanMs } = this.options;
@@ -55,26 +57,11 @@ export class Sweeper {
   }
 
   /** Sweep now and then every intervalMs. Resolves after the first sweep. */
-  async start(): Promise<void> {
-    await this.tick();
-    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.periodic.start();
   }
 
-  private tick(): Promise<number> {
-    this.running ??= this.runOnce()
-      .catch((err: unknown) => {
-        this.options.logger.warn({ err }, 'sweep failed');
-        return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }

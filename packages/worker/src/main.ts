@@ -16,7 +16,7 @@ queue.process(config.workerConcurrency, async (job) => processor.process(job.dat
 void queue.checkStalledJobs(QUEUE_DEFAULTS.stallIntervalMs);
 
 const reconciler = new Reconciler({ store, queue, logger, ...config.reconcile });
-reconciler.start();
+void reconciler.start();
 
 logger.info(
   { concurrency: config.workerConcurrency, describer: describer.name, store: store.dialect, queue_prefix: config.queuePrefix },

@@ -1,4 +1,4 @@
-import { enqueue, type DescribeQueue, type JobStore, type Logger } from '@depict/shared';
+import { Periodic, enqueue, type DescribeQueue, type JobStore, type Logger } from '@depict/shared';
 
 export interface ReconcilerOptions {
   readonly store: JobStore;
@@ -18,10 +18,11 @@ export interface ReconcilerOptions {
  * in Redis is not doubled.
  */
 export class Reconciler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly periodic: Periodic;
 
-  constructor(private readonly options: ReconcilerOptions) {}
+  constructor(private readonly options: ReconcilerOptions) {
+    this.periodic = new Periodic('reconciler pass', options.intervalMs, () => this.runOnce(), options.logger);
+  }
 
   /** One pass; resolves to the number of jobs enqueued. */
   async runOnce(): Promise<number> {
@@ -33,25 +34,11 @@ export class Reconciler {
     return ids.length;
   }
 
-  start(): void {
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.runOnce()
-        .catch((err: unknown) => {
-          this.options.logger.warn({ err }, 'reconciler pass failed');
-          return 0;
-        })
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, this.options.intervalMs);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }
