@@ -2,7 +2,7 @@
 // Runs every uvu test file (packages/*/test/*.test.ts) in its own Node process, one
 // after another, and ends with the line CI reads: "N passed, N failed".
 // Usage: node scripts/run-tests.mjs [filter...]   (filters match file paths)
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,7 +80,27 @@ function typecheckTests() {
   });
 }
 
+/**
+ * Browser tests drive Debian's Chromium. Install it (and redis-server) from Debian's
+ * packages when they are missing and we may; otherwise the tests say what is missing.
+ */
+function ensureSystemPackages(needBrowser) {
+  const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  const missing = [];
+  if (!has('redis-server')) missing.push('redis-server');
+  if (needBrowser && !has('chromium')) missing.push('chromium');
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0 || !has('apt-get')) {
+    console.log(`missing: ${missing.join(', ')} (install them from your system's packages)`);
+    return;
+  }
+  console.log(`installing ${missing.join(', ')} from Debian's packages`);
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
 const files = testFiles();
+ensureSystemPackages(files.some((f) => f.includes('browser')));
 if (files.length === 0) {
   console.log('no test files matched');
   console.log('0 passed, 1 failed');

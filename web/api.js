@@ -31,10 +31,34 @@ export function parseRetryAfter(header) {
   return Number.isNaN(at) ? 0 : Math.max(0, at - Date.now());
 }
 
+const KEY_STORAGE = 'depict.apiKey';
+
+/** The API key this browser keeps for a server that asks for one (401), or ''. */
+export function storedApiKey() {
+  try {
+    return localStorage.getItem(KEY_STORAGE) || '';
+  } catch {
+    return '';
+  }
+}
+
+export function storeApiKey(key) {
+  try {
+    if (key) localStorage.setItem(KEY_STORAGE, key);
+    else localStorage.removeItem(KEY_STORAGE);
+  } catch {
+    // Storage may be off (private mode): the key then lasts only for this page.
+  }
+  sessionKey = key;
+}
+
+let sessionKey = storedApiKey();
+
 async function call(url, init) {
   let response;
+  const headers = sessionKey ? { authorization: 'Bearer ' + sessionKey } : {};
   try {
-    response = await fetch(url, { credentials: 'same-origin', ...init });
+    response = await fetch(url, { credentials: 'same-origin', ...init, headers });
   } catch (err) {
     throw new ApiError('unreachable', err instanceof Error ? err.message : String(err), 0);
   }

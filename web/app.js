@@ -1,7 +1,7 @@
 // The page: picking or dropping images, uploading each one, and following its job
 // until it is done or failed.
 
-import { ApiError, getResult, submitImage } from './api.js';
+import { ApiError, getResult, storeApiKey, storedApiKey, submitImage } from './api.js';
 import { JobCard } from './job-card.js';
 
 /** Between two polls of a queued or processing job, whatever Retry-After says. */
@@ -24,6 +24,23 @@ const clamp = (ms, low, high) => Math.min(high, Math.max(low, ms));
 
 function announce(text) {
   announcer.textContent = text;
+}
+
+// The API key form shows once the server asks for a key (401), or when one is stored.
+const keyForm = /** @type {HTMLFormElement} */ (document.getElementById('api-key-form'));
+const keyInput = /** @type {HTMLInputElement} */ (document.getElementById('api-key'));
+keyInput.value = storedApiKey();
+keyForm.hidden = !keyInput.value;
+keyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  storeApiKey(keyInput.value.trim());
+  announce(keyInput.value.trim() ? 'API key saved.' : 'API key removed.');
+});
+
+function askForKey() {
+  if (!keyForm.hidden) return;
+  keyForm.hidden = false;
+  keyInput.focus();
 }
 
 /** Anything thrown that is not an ApiError is a bug in this page; say so plainly. */
@@ -85,7 +102,8 @@ async function upload(card, file) {
     job = await submitImage(file);
   } catch (thrown) {
     const err = asApiError(thrown);
-    card.fail(err, { retryable: err.transient });
+    if (err.code === 'unauthorized') askForKey();
+    card.fail(err, { retryable: err.transient || err.code === 'unauthorized' });
     return;
   } finally {
     releaseSlot();

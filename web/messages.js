@@ -18,6 +18,8 @@ const PLAIN_WORDS = {
   no_file: 'No file reached the server.',
   too_many_files: 'Only one image can be sent at a time.',
   bad_request: 'The server could not read the upload.',
+  // Not allowed.
+  unauthorized: 'This server needs an API key. Enter it above, then try again.',
   // Asked too early, too often, or about something gone.
   rate_limited: 'Too many uploads right now. Wait a moment and try again.',
   not_ready: 'The service is starting up or not ready. Try again shortly.',

@@ -30,7 +30,9 @@ export function judgeKind(c: KindCues): Kind {
   const small = Math.max(c.width, c.height) <= 512;
   const graphic = c.flatShare >= 0.45 && c.colourCount <= 400;
   if (c.words >= 8 && c.backgroundLightness >= 85 && c.backgroundShare >= 0.5 && c.colourfulness < 30) return 'document';
-  if ((small || c.transparentShare >= 0.2) && graphic && c.words < 8) return 'icon';
+  // Icons and logos: flat, on a transparent ground, or small, squarish and few-coloured.
+  const squarish = c.width / c.height >= 0.75 && c.width / c.height <= 1.33;
+  if (graphic && c.words < 8 && (c.transparentShare >= 0.2 || (small && squarish && c.colourCount <= 64))) return 'icon';
   if (graphic && c.words >= 2 && Math.max(c.width, c.height) >= 400) return 'screenshot';
   if (graphic) return 'illustration';
   return 'photo';
