@@ -131,4 +131,17 @@ crashes('SIGTERM: a job that ends within the grace period finishes; the rest are
   await next.stop();
 });
 
+crashes('a job still processing at JOB_TIMEOUT_MS is stopped and failed with "timeout"', async () => {
+  fake.behaviour = { kind: 'hang' };
+  const worker = await stack.startWorker({ JOB_TIMEOUT_MS: '1200' });
+  const [id] = await submitMany(1);
+  const started = Date.now();
+  const result = await waitForResult(stack.url, id!, 15_000);
+  assert.is(result.body.status, 'failed');
+  assert.is(result.body.error.code, 'timeout');
+  assert.match(result.body.error.message, /1200 ms/);
+  assert.ok(Date.now() - started < 8_000, 'stopped near the limit, not at the API timeout');
+  await worker.stop();
+});
+
 crashes.run();
