@@ -70,6 +70,7 @@ async function follow(card, jobId) {
     const result = reply.body;
     if (result.status === 'done') return card.done(result);
     if (result.status === 'failed') return card.fail(result.error || { code: 'unknown', message: 'The job failed.' });
+    if (result.status === 'canceled') return card.fail({ code: 'canceled', message: '' });
     card.setState(result.status);
     await sleep(clamp(reply.retryAfterMs || pollDelay, MIN_POLL_MS, MAX_POLL_MS));
     pollDelay = Math.min(MAX_POLL_MS, pollDelay * 1.5);

@@ -7,6 +7,7 @@ export const STATE_LABEL = {
   processing: 'Describing…',
   done: 'Done',
   failed: 'Failed',
+  canceled: 'Canceled',
 };
 
 const PLAIN_WORDS = {
@@ -27,6 +28,7 @@ const PLAIN_WORDS = {
   unreachable: 'The server could not be reached. Check your connection, then try again.',
   bad_response: 'The server sent an answer this page does not understand.',
   internal: 'The server ran into a problem of its own.',
+  canceled: 'This job was canceled before it ran.',
   // Failed while being described.
   describe_failed: 'This image could not be described.',
   vision_api_error: 'The vision model could not describe this image.',

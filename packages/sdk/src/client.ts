@@ -11,6 +11,8 @@ export type StatusResponse = Outputs['job']['status'];
 export type ResultResponse = Outputs['job']['result'];
 export type DoneResult = Extract<ResultResponse, { status: 'done' }>;
 export type JobStatus = StatusResponse['status'];
+export type ListResponse = Outputs['job']['list'];
+export type DeleteResponse = Outputs['job']['delete'];
 
 /** A path on disk, raw bytes, or a Blob/File. */
 export type ImageSource = string | Uint8Array | Blob;
@@ -29,6 +31,14 @@ export interface DepictClientOptions {
 export interface SubmitOptions {
   /** The file name the server records (display only). Defaults to the path's base name. */
   readonly filename?: string;
+  /** alt (alt text, at most 125 characters), normal, or detailed. */
+  readonly length?: 'alt' | 'normal' | 'detailed';
+  /** BCP 47 tag of the language to describe in (the vision model). */
+  readonly language?: string;
+  /** An extra instruction for the vision model. */
+  readonly prompt?: string;
+  /** The vision API's image detail. */
+  readonly detail?: 'low' | 'high' | 'auto';
 }
 
 export interface DescribeOptions extends SubmitOptions {
@@ -91,7 +101,21 @@ export class DepictClient {
   async submit(source: ImageSource, options: SubmitOptions = {}): Promise<SubmitResponse> {
     const form = new FormData();
     form.append('file', await toBlob(source), defaultName(source, options.filename));
+    for (const field of ['length', 'language', 'prompt', 'detail'] as const) {
+      const value = options[field];
+      if (value !== undefined) form.append(field, value);
+    }
     return this.call(() => this.trpc.job.submit.mutate(form));
+  }
+
+  /** Jobs newest first; pass `next_cursor` back as `cursor` for the next page. */
+  list(query: { status?: JobStatus; limit?: number; cursor?: string } = {}): Promise<ListResponse> {
+    return this.call(() => this.trpc.job.list.query(query));
+  }
+
+  /** Cancel a queued job, or delete a finished one with its data. */
+  delete(jobId: string): Promise<DeleteResponse> {
+    return this.call(() => this.trpc.job.delete.mutate({ job_id: jobId }));
   }
 
   status(jobId: string): Promise<StatusResponse> {

@@ -1,7 +1,9 @@
 export {
   DepictClient,
   type DepictClientOptions,
+  type DeleteResponse,
   type DescribeOptions,
+  type ListResponse,
   type DoneResult,
   type ImageSource,
   type JobStatus,

@@ -44,6 +44,24 @@ sdk('submit, status and result are typed calls on the same job', async () => {
   assert.is(again.status, 'done');
 });
 
+sdk('list, options and delete are typed calls too', async () => {
+  const done = await client.describe(await png({ width: 70, height: 50 }), { length: 'alt', timeoutMs: 30_000 });
+  assert.ok(done.description.length <= 125);
+  const page = await client.list({ status: 'done', limit: 1 });
+  assert.is(page.items.length, 1);
+  assert.type(page.next_cursor, 'string');
+  const next = await client.list({ status: 'done', limit: 1, cursor: page.next_cursor! });
+  assert.is.not(next.items[0]?.job_id, page.items[0]?.job_id);
+  const deleted = await client.delete(done.job_id);
+  assert.is(deleted.deleted, true);
+  try {
+    await client.status(done.job_id);
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as DepictApiError).code, 'not_found');
+  }
+});
+
 sdk('the server refusing an upload is a DepictApiError with its code and status', async () => {
   try {
     await client.submit(Buffer.from('just some text'), { filename: 'x.png' });

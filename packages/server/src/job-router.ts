@@ -5,10 +5,19 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
-import { DepictError, JobIdInput, ResultResponse, StatusResponse, SubmitResponse } from '@depict/shared';
+import {
+  DeleteResponse,
+  DepictError,
+  JobIdInput,
+  ListInput,
+  ListResponse,
+  ResultResponse,
+  StatusResponse,
+  SubmitResponse,
+} from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { resultView, statusView } from './job-views.js';
-import { acceptUpload, cleanFilename } from './submission.js';
+import { acceptUpload, cleanFilename, parseOptions } from './submission.js';
 import { publicProcedure, router, type Context } from './trpc.js';
 
 /** A job the caller may see: with API keys, another key's job does not exist for it. */
@@ -41,8 +50,16 @@ export const jobRouter = router({
       if (file.size > ctx.config.maxUploadBytes) {
         throw new DepictError('too_large', `The file is larger than the ${ctx.config.maxUploadBytes}-byte limit.`);
       }
+      const options = parseOptions(Object.fromEntries([...input.entries()].filter(([, v]) => typeof v === 'string')));
       const tmpPath = await saveFile(ctx, file);
-      return acceptUpload(ctx, { tmpPath, filename: cleanFilename(file.name), byteSize: file.size, owner: ctx.owner, log: ctx.req.log });
+      return acceptUpload(ctx, {
+        tmpPath,
+        filename: cleanFilename(file.name),
+        byteSize: file.size,
+        owner: ctx.owner,
+        options,
+        log: ctx.req.log,
+      });
     }),
 
   status: publicProcedure
@@ -76,4 +93,72 @@ export const jobRouter = router({
     .input(JobIdInput)
     .output(ResultResponse)
     .query(async ({ ctx, input }) => resultView(await findJob(ctx, input.job_id))),
+
+  list: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/jobs',
+        summary: 'Jobs, newest first, a page at a time',
+        description: 'Filter by status; pass next_cursor back as cursor for the next page (null on the last).',
+        tags: ['jobs'],
+        protect: false,
+      },
+    })
+    .input(ListInput)
+    .output(ListResponse)
+    .query(async ({ ctx, input }) => {
+      const after = input.cursor ? decodeCursor(input.cursor) : undefined;
+      // One more than asked: whether it exists says if there is a next page.
+      const rows = await ctx.store.list({ owner: ctx.owner, status: input.status, limit: input.limit + 1, after });
+      const page = rows.slice(0, input.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map(statusView),
+        next_cursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.jobId) : null,
+      };
+    }),
+
+  delete: publicProcedure
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/jobs/{job_id}',
+        summary: 'Cancel a queued job, or delete a finished one with its data',
+        description: '200 with the canceled job; 204 when a finished job was deleted; 409 while it is being processed.',
+        tags: ['jobs'],
+        protect: false,
+        errorResponses: { 404: 'No job with that id', 409: 'The job is being processed' },
+      },
+    })
+    .input(JobIdInput)
+    .output(DeleteResponse)
+    .mutation(async ({ ctx, input }) => {
+      const job = await findJob(ctx, input.job_id);
+      if (job.status === 'queued' && (await ctx.store.cancel(job.jobId))) {
+        await ctx.blobs.delete(job.jobId);
+        return { job_id: job.jobId, status: 'canceled' as const, deleted: false };
+      }
+      if (job.status !== 'queued' && job.status !== 'processing' && (await ctx.store.deleteFinished(job.jobId))) {
+        await ctx.blobs.delete(job.jobId);
+        return { job_id: job.jobId, status: job.status, deleted: true };
+      }
+      const now = (await ctx.store.get(job.jobId))?.status ?? job.status;
+      throw new DepictError('conflict', `The job is ${now}; a job being processed can be neither canceled nor deleted.`);
+    }),
 });
+
+/** An opaque page cursor: the last row's (created_at, job_id), base64url. */
+function encodeCursor(createdAt: string, jobId: string): string {
+  return Buffer.from(JSON.stringify([createdAt, jobId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; jobId: string } {
+  try {
+    const [createdAt, jobId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof jobId === 'string') return { createdAt, jobId };
+  } catch {
+    // fall through
+  }
+  throw new DepictError('bad_request', 'The cursor is not one this server gave out.');
+}

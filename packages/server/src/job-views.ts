@@ -31,6 +31,13 @@ export function resultView(job: Job): ResultResponse {
         created_at: job.createdAt,
         completed_at: job.finishedAt ?? job.updatedAt,
       };
+    case 'canceled':
+      return {
+        job_id: job.jobId,
+        status: 'canceled',
+        created_at: job.createdAt,
+        completed_at: job.finishedAt ?? job.updatedAt,
+      };
     case 'queued':
     case 'processing':
       return { job_id: job.jobId, status: job.status };

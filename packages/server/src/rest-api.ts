@@ -44,6 +44,9 @@ export function restApi(
       if (errors.length === 0 && paths?.[0] === 'job.result' && isPendingResult(data[0])) {
         return { status: 202, headers: { 'Retry-After': String(RESULT_RETRY_AFTER_S) } };
       }
+      if (errors.length === 0 && paths?.[0] === 'job.delete' && (data[0] as { deleted?: boolean } | undefined)?.deleted) {
+        return { status: 204 };
+      }
       return {};
     },
     onError: ({ error, path }) => {

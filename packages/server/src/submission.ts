@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { enqueue, type Logger, type SubmitResponse } from '@depict/shared';
+import { DepictError, JobOptions, enqueue, type Logger, type SubmitResponse } from '@depict/shared';
+import { ZodError } from 'zod';
 import type { AppDeps } from './deps.js';
 import { checkImage } from './image-check.js';
 
@@ -15,6 +16,7 @@ export interface Upload {
   readonly byteSize: number;
   /** The caller's owner hash (with API keys), or null. */
   readonly owner: string | null;
+  readonly options: JobOptions;
   /** The request's logger, so the job's lines carry the request id. */
   readonly log?: Logger;
 }
@@ -61,6 +63,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
         width: image.width,
         height: image.height,
         owner: upload.owner,
+        options: upload.options,
       });
     } catch (err) {
       await blobs.delete(jobId);
@@ -85,5 +88,19 @@ async function enqueueSoon(deps: AppDeps, jobId: string, logger: Logger): Promis
     logger.warn({ job_id: jobId, err }, 'enqueue failed; the reconciler will queue this job');
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Per-job options from form fields (multipart or tRPC FormData); a bad one is a 400. */
+export function parseOptions(fields: Record<string, unknown>): JobOptions {
+  const known = Object.fromEntries(
+    (['length', 'language', 'prompt', 'detail'] as const).filter((k) => fields[k] !== undefined && fields[k] !== '').map((k) => [k, fields[k]]),
+  );
+  try {
+    return JobOptions.parse(known);
+  } catch (err) {
+    if (!(err instanceof ZodError)) throw err;
+    const reason = err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new DepictError('bad_request', `Invalid option: ${reason}.`, { cause: err });
   }
 }

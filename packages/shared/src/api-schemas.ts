@@ -62,8 +62,57 @@ export const PendingResult = z
   })
   .meta({ id: 'PendingResult', description: 'Answered with 202 and Retry-After.' });
 
-export const ResultResponse = z.discriminatedUnion('status', [DoneResult, FailedResult, PendingResult]);
+export const CanceledResult = z
+  .object({
+    job_id: z.uuid(),
+    status: z.literal('canceled'),
+    created_at: z.string(),
+    completed_at: z.string(),
+  })
+  .meta({ id: 'CanceledResult' });
+
+export const ResultResponse = z.discriminatedUnion('status', [DoneResult, FailedResult, CanceledResult, PendingResult]);
 export type ResultResponse = z.infer<typeof ResultResponse>;
 
 /** Seconds a client should wait before asking again for an unfinished result. */
 export const RESULT_RETRY_AFTER_S = 1;
+
+/** What a job may ask of its describer; multipart fields on POST /submit. */
+export const JobOptions = z
+  .object({
+    length: z
+      .enum(['alt', 'normal', 'detailed'])
+      .default('normal')
+      .describe('alt: alt text of at most 125 characters; normal: a short paragraph; detailed: everything.'),
+    language: z
+      .string()
+      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as "en" or "pt-BR"')
+      .optional()
+      .describe('The language to describe in (the vision model); the offline analyzer writes English.'),
+    prompt: z.string().trim().min(1).max(1000).optional().describe('An extra instruction for the vision model.'),
+    detail: z.enum(['low', 'high', 'auto']).default('auto').describe("The vision API's image detail."),
+  })
+  .meta({ id: 'JobOptions' });
+export type JobOptions = z.infer<typeof JobOptions>;
+
+export const ListInput = z.object({
+  status: JobStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional().describe('next_cursor from the previous page.'),
+});
+
+export const ListResponse = z
+  .object({
+    items: z.array(StatusResponse),
+    next_cursor: z.string().nullable().describe('null on the last page.'),
+  })
+  .meta({ id: 'ListResponse' });
+export type ListResponse = z.infer<typeof ListResponse>;
+
+export const DeleteResponse = z
+  .object({
+    job_id: z.string(),
+    status: JobStatus,
+    deleted: z.boolean().describe('true: a finished job was deleted with its data (HTTP 204); false: a queued job was canceled (200).'),
+  })
+  .meta({ id: 'DeleteResponse' });

@@ -30,6 +30,8 @@ export interface JobsTable {
   lease_until: string | null;
   /** The hash of the API key that created the job; null without API keys. */
   owner: string | null;
+  /** JSON text: JobOptions. */
+  options: string | null;
 }
 
 export interface Database {

@@ -27,6 +27,12 @@ export type DescriptionLength = 'alt' | 'normal' | 'detailed';
 export interface DescribeOptions {
   readonly signal?: AbortSignal;
   readonly length?: DescriptionLength;
+  /** BCP 47 tag of the language to answer in. */
+  readonly language?: string;
+  /** An extra instruction for a model. */
+  readonly prompt?: string;
+  /** The vision API's image detail. */
+  readonly detail?: 'low' | 'high' | 'auto';
 }
 
 export interface Describer {

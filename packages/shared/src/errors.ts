@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   not_found: 404,
   upload_timeout: 408,
+  conflict: 409,
   too_large: 413,
   unsupported_media_type: 415,
   corrupt_image: 422,

@@ -1,4 +1,5 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import { JobOptions } from './api-schemas.js';
 import type { Description } from './describer.js';
 import { openDatabase, type Database, type Dialect, type JobsTable } from './database.js';
 import type { JobError } from './errors.js';
@@ -16,6 +17,7 @@ export interface NewJob {
   readonly height: number;
   /** Who may see the job: a hash of the API key that created it, or null. */
   readonly owner: string | null;
+  readonly options: JobOptions;
 }
 
 /** A stored job: what was uploaded, and how far it has got. */
@@ -57,6 +59,7 @@ function toJob(row: Selectable<JobsTable>): Job {
     finishedAt: row.finished_at,
     leaseUntil: row.lease_until,
     owner: row.owner,
+    options: JobOptions.parse(row.options === null ? {} : JSON.parse(row.options)),
   };
 }
 
@@ -114,6 +117,7 @@ export class JobStore {
         finished_at: null,
         lease_until: null,
         owner: job.owner,
+        options: JSON.stringify(job.options),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -269,6 +273,54 @@ export class JobStore {
       .limit(options.limit)
       .execute();
     return rows.map((r) => r.job_id);
+  }
+
+  /** queued -> canceled. False when the job is no longer queued. */
+  async cancel(jobId: string): Promise<boolean> {
+    const at = now();
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ status: 'canceled', updated_at: at, finished_at: at, lease_until: null })
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
+    return res.numUpdatedRows === 1n;
+  }
+
+  /** Delete a finished job's row. False when it is not finished (or not there). */
+  async deleteFinished(jobId: string): Promise<boolean> {
+    const res = await this.db
+      .deleteFrom('jobs')
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ['done', 'failed', 'canceled'])
+      .executeTakeFirst();
+    return res.numDeletedRows === 1n;
+  }
+
+  /**
+   * Jobs newest first, a page at a time. The cursor is the last row's (created_at,
+   * job_id), so a page costs the same however deep it is (keyset pagination).
+   */
+  async list(options: {
+    owner: string | null;
+    status?: JobStatus | undefined;
+    limit: number;
+    after?: { createdAt: string; jobId: string } | undefined;
+  }): Promise<Job[]> {
+    let query = this.db.selectFrom('jobs').selectAll();
+    if (options.owner !== null) query = query.where('owner', '=', options.owner);
+    if (options.status) query = query.where('status', '=', options.status);
+    const after = options.after;
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('job_id', '<', after.jobId)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('created_at', 'desc').orderBy('job_id', 'desc').limit(options.limit).execute();
+    return rows.map(toJob);
   }
 
   /** Throws when the database does not answer. */

@@ -1,6 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LocalBlobStore } from './blob-store.js';
+import { isTerminal } from './job-status.js';
 import type { JobStore } from './job-store.js';
 import type { Logger } from './logger.js';
 import { Periodic } from './periodic.js';
@@ -47,7 +48,7 @@ export class Sweeper {
     for (const jobId of await blobs.list()) {
       if (!(await old(blobs.pathOf(jobId)))) continue;
       const job = await store.get(jobId);
-      if (!job || job.status === 'done' || job.status === 'failed') {
+      if (!job || isTerminal(job.status)) {
         await blobs.delete(jobId);
         removed++;
       }

@@ -12,7 +12,7 @@ import { tempDir } from '../../../test-support/processes.js';
 const POSTGRES_URL = process.env.DEPICT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 function newJob(): NewJob {
-  return { jobId: randomUUID(), filename: 'a.png', mediaType: 'image/png', byteSize: 123, sha256: 'ab'.repeat(32), width: 4, height: 3, owner: null };
+  return { jobId: randomUUID(), filename: 'a.png', mediaType: 'image/png', byteSize: 123, sha256: 'ab'.repeat(32), width: 4, height: 3, owner: null, options: { length: 'normal', detail: 'auto' } };
 }
 
 interface Backend {

@@ -139,7 +139,7 @@ export class JobProcessor {
     return Promise.race([
       describer.describe(
         { path: blobs.pathOf(job.jobId), mediaType: job.mediaType as ImageMediaType, byteSize: job.byteSize, filename: job.filename },
-        { signal },
+        { signal, ...job.options },
       ),
       stopped,
     ]);

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely/migration';
 import * as createJobs from './001-create-jobs.js';
 import * as jobLeases from './002-job-leases.js';
 import * as jobOwners from './003-job-owners.js';
+import * as jobOptions from './004-job-options.js';
 
 /** Every migration, in order. Names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   '001-create-jobs': createJobs,
   '002-job-leases': jobLeases,
   '003-job-owners': jobOwners,
+  '004-job-options': jobOptions,
 };

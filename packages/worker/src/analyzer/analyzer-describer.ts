@@ -30,7 +30,11 @@ export function createAnalyzerDescriber(options: AnalyzerOptions = { ocr: 'auto'
         const reason = err instanceof Error ? err.message : String(err);
         throw new DescribeError('corrupt_image', `The image could not be decoded: ${reason}`, { cause: err });
       }
-      return { description: describeFacts(analysis, describeOptions.length ?? 'normal'), generatedBy, details: { analysis } };
+      const details: Record<string, unknown> = { analysis };
+      if (describeOptions.language && !/^en\b/i.test(describeOptions.language)) {
+        details.language_note = `The offline analyzer writes English only; "${describeOptions.language}" was asked for.`;
+      }
+      return { description: describeFacts(analysis, describeOptions.length ?? 'normal'), generatedBy, details };
     },
     async close() {
       await ocrEngine?.close();

@@ -5,10 +5,24 @@ import { DescribeError, type Describer, type DescribeOptions, type Description, 
 /** The vision model sees at most this many pixels on the long side; larger images only cost more. */
 export const MAX_VISION_SIDE = 2048;
 
-export const DESCRIBE_PROMPT =
+const DESCRIBE_PROMPT_BASE =
   'Describe this image for someone who cannot see it. Say what it shows: the main subject, ' +
   'the setting, notable details, any text you can read (quoted), and the overall mood or style. ' +
-  'Be accurate and specific; do not guess at what you cannot see. Answer in one or two short paragraphs of plain text.';
+  'Be accurate and specific; do not guess at what you cannot see.';
+
+const LENGTH_INSTRUCTION = {
+  alt: 'Write alt text: one sentence of at most 125 characters, no preamble.',
+  normal: 'Answer in one or two short paragraphs of plain text.',
+  detailed: 'Answer in detail, in several paragraphs of plain text: subject, setting, every readable text, colours, composition, mood.',
+} as const;
+
+/** The instruction sent with the image: ours, then the job's length, language and extra prompt. */
+export function instructionFor(options: DescribeOptions): string {
+  const parts = [DESCRIBE_PROMPT_BASE, LENGTH_INSTRUCTION[options.length ?? 'normal']];
+  if (options.language) parts.push(`Write the description in the language with BCP 47 tag "${options.language}".`);
+  if (options.prompt) parts.push(`Also: ${options.prompt}`);
+  return parts.join(' ');
+}
 
 export interface OpenAIDescriberOptions {
   readonly apiKey: string;
@@ -88,13 +102,13 @@ export class OpenAIDescriber implements Describer {
           model: this.options.model,
           // max_tokens rather than max_completion_tokens: OpenAI-compatible servers
           // (Ollama, vLLM, LM Studio) all understand it.
-          max_tokens: this.options.maxTokens ?? 600,
+          max_tokens: options.length === 'alt' ? 100 : options.length === 'detailed' ? 1500 : (this.options.maxTokens ?? 600),
           messages: [
             {
               role: 'user',
               content: [
-                { type: 'text', text: DESCRIBE_PROMPT },
-                { type: 'image_url', image_url: { url: prepared.dataUrl, detail: 'auto' } },
+                { type: 'text', text: instructionFor(options) },
+                { type: 'image_url', image_url: { url: prepared.dataUrl, detail: options.detail ?? 'auto' } },
               ],
             },
           ],
@@ -116,6 +130,7 @@ export class OpenAIDescriber implements Describer {
         model: completion.model ?? this.options.model,
         finish_reason: choice?.finish_reason ?? null,
         usage: completion.usage ?? null,
+        options: { length: options.length ?? 'normal', language: options.language ?? null, detail: options.detail ?? 'auto' },
         sent_image: { width: prepared.width, height: prepared.height, bytes: prepared.bytes },
       },
     };
