@@ -13,6 +13,7 @@ export type DoneResult = Extract<ResultResponse, { status: 'done' }>;
 export type JobStatus = StatusResponse['status'];
 export type ListResponse = Outputs['job']['list'];
 export type DeleteResponse = Outputs['job']['delete'];
+export type StatsResponse = Outputs['job']['stats'];
 
 /** A path on disk, raw bytes, or a Blob/File. */
 export type ImageSource = string | Uint8Array | Blob;
@@ -111,6 +112,11 @@ export class DepictClient {
   /** Jobs newest first; pass `next_cursor` back as `cursor` for the next page. */
   list(query: { status?: JobStatus; limit?: number; cursor?: string } = {}): Promise<ListResponse> {
     return this.call(() => this.trpc.job.list.query(query));
+  }
+
+  /** Jobs by status and median queue and processing times. */
+  stats(): Promise<StatsResponse> {
+    return this.call(() => this.trpc.job.stats.query());
   }
 
   /** Cancel a queued job, or delete a finished one with its data. */

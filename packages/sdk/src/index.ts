@@ -8,6 +8,7 @@ export {
   type ImageSource,
   type JobStatus,
   type ResultResponse,
+  type StatsResponse,
   type StatusResponse,
   type SubmitOptions,
   type SubmitResponse,

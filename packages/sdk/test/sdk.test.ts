@@ -52,6 +52,8 @@ sdk('list, options and delete are typed calls too', async () => {
   assert.type(page.next_cursor, 'string');
   const next = await client.list({ status: 'done', limit: 1, cursor: page.next_cursor! });
   assert.is.not(next.items[0]?.job_id, page.items[0]?.job_id);
+  const stats = await client.stats();
+  assert.ok((stats.counts.done ?? 0) >= 1);
   const deleted = await client.delete(done.job_id);
   assert.is(deleted.deleted, true);
   try {

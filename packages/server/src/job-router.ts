@@ -13,6 +13,7 @@ import {
   ListResponse,
   ResultResponse,
   StatusResponse,
+  StatsResponse,
   SubmitResponse,
 } from '@depict/shared';
 import type { AppDeps } from './deps.js';
@@ -146,6 +147,27 @@ export const jobRouter = router({
       const now = (await ctx.store.get(job.jobId))?.status ?? job.status;
       throw new DepictError('conflict', `The job is ${now}; a job being processed can be neither canceled nor deleted.`);
     }),
+
+  stats: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/stats',
+        summary: 'Jobs by status, and median queue and processing times',
+        tags: ['jobs'],
+        protect: false,
+      },
+    })
+    .input(z.object({}).optional())
+    .output(StatsResponse)
+    .query(async ({ ctx }) => {
+      const SAMPLE = 1000;
+      const { counts, finished } = await ctx.store.stats(ctx.owner, SAMPLE);
+      const span = (from: string | null, to: string | null) => (from && to ? Date.parse(to) - Date.parse(from) : undefined);
+      const queue = finished.map((j) => span(j.createdAt, j.startedAt)).filter((x): x is number => x !== undefined);
+      const processing = finished.map((j) => span(j.startedAt, j.finishedAt)).filter((x): x is number => x !== undefined);
+      return { counts, queue_ms_p50: median(queue), processing_ms_p50: median(processing), sample: finished.length };
+    }),
 });
 
 /** An opaque page cursor: the last row's (created_at, job_id), base64url. */
@@ -161,4 +183,11 @@ function decodeCursor(cursor: string): { createdAt: string; jobId: string } {
     // fall through
   }
   throw new DepictError('bad_request', 'The cursor is not one this server gave out.');
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

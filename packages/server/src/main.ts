@@ -8,7 +8,14 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 const runtime = await openRuntime('server');
 const { config, logger, store, queue, blobs } = runtime;
-const sweeper = new Sweeper({ store, blobs, logger, intervalMs: config.sweep.intervalMs, orphanMs: config.sweep.orphanUploadMs });
+const sweeper = new Sweeper({
+  store,
+  blobs,
+  logger,
+  intervalMs: config.sweep.intervalMs,
+  orphanMs: config.sweep.orphanUploadMs,
+  retentionDays: config.sweep.retentionDays,
+});
 await sweeper.start();
 
 const rateLimit = createRateLimit(config, logger);

@@ -128,4 +128,33 @@ jobs('a bad option is a 400 that names it, and nothing is stored', async () => {
   }
 });
 
+jobs('GET /stats counts jobs by status and gives median queue and processing times', async () => {
+  const stats = await get(stack.url, '/stats');
+  assert.is(stats.status, 200, JSON.stringify(stats.body));
+  assert.ok(stats.body.counts.done >= 3, JSON.stringify(stats.body));
+  assert.ok(stats.body.counts.canceled >= 1);
+  assert.ok(stats.body.counts.queued === undefined || stats.body.counts.queued >= 0);
+  assert.ok(stats.body.sample >= 3);
+  assert.type(stats.body.queue_ms_p50, 'number');
+  assert.ok(stats.body.processing_ms_p50 > 0);
+});
+
 jobs.run();
+
+const retention = suite('RETENTION_DAYS');
+const short = new Stack({ RETENTION_DAYS: '0.00002', SWEEP_INTERVAL_MS: '300', ANALYZER_OCR: 'off' });
+retention.before(async () => {
+  await short.start();
+});
+retention.after(async () => {
+  await short.stop();
+});
+retention('finished jobs older than RETENTION_DAYS are deleted with their data; queued ones stay', async () => {
+  const sent = await send(short);
+  assert.is((await waitForResult(short.url, sent.body.job_id)).body.status, 'done');
+  await waitFor('the job to be deleted', async () => ((await get(short.url, `/status/${sent.body.job_id}`)).status === 404 ? true : undefined), {
+    timeoutMs: 10_000,
+  });
+  assert.ok(short.server.proc.logs().some((l) => l.msg === 'retention: deleted finished jobs'));
+});
+retention.run();

@@ -116,3 +116,13 @@ export const DeleteResponse = z
     deleted: z.boolean().describe('true: a finished job was deleted with its data (HTTP 204); false: a queued job was canceled (200).'),
   })
   .meta({ id: 'DeleteResponse' });
+
+export const StatsResponse = z
+  .object({
+    counts: z.record(z.string(), z.number()).describe('Jobs by status.'),
+    queue_ms_p50: z.number().nullable().describe('Median time from submit to processing, over the last finished jobs.'),
+    processing_ms_p50: z.number().nullable().describe('Median time from processing to done, over the same jobs.'),
+    sample: z.number().describe('How many finished jobs the medians are over.'),
+  })
+  .meta({ id: 'StatsResponse' });
+export type StatsResponse = z.infer<typeof StatsResponse>;

@@ -64,6 +64,7 @@ export const EnvSchema = z.object({
   MAX_ATTEMPTS: withDefault(z.coerce.number().int().min(1).max(100), '3'),
   SHUTDOWN_GRACE_MS: withDefault(z.coerce.number().int().min(0), '30000'),
   SWEEP_INTERVAL_MS: withDefault(positiveInt, '300000'),
+  RETENTION_DAYS: withDefault(z.coerce.number().min(0), '30'),
   ORPHAN_UPLOAD_MS: withDefault(z.coerce.number().int().min(0), '3600000'),
   RECONCILE_INTERVAL_MS: withDefault(positiveInt, '15000'),
   RECONCILE_GRACE_MS: withDefault(z.coerce.number().int().min(0), '10000'),
@@ -110,7 +111,8 @@ export interface Config {
     /** SIGTERM waits this long for jobs in flight, then hands the rest back. */
     readonly shutdownGraceMs: number;
   };
-  readonly sweep: { readonly intervalMs: number; readonly orphanUploadMs: number };
+  /** Finished jobs older than retentionDays are deleted with their data (0: kept forever). */
+  readonly sweep: { readonly intervalMs: number; readonly orphanUploadMs: number; readonly retentionDays: number };
   readonly analyzer: { readonly ocr: 'auto' | 'on' | 'off'; readonly revealGps: boolean };
   readonly reconcile: { readonly intervalMs: number; readonly graceMs: number };
   /** Empty: no authentication. Otherwise every API call needs one of these as a Bearer token. */
@@ -169,7 +171,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       maxAttempts: e.MAX_ATTEMPTS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },
-    sweep: { intervalMs: e.SWEEP_INTERVAL_MS, orphanUploadMs: e.ORPHAN_UPLOAD_MS },
+    sweep: { intervalMs: e.SWEEP_INTERVAL_MS, orphanUploadMs: e.ORPHAN_UPLOAD_MS, retentionDays: e.RETENTION_DAYS },
     analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true' },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
     apiKeys: splitList(e.API_KEYS),

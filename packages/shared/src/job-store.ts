@@ -323,6 +323,40 @@ export class JobStore {
     return rows.map(toJob);
   }
 
+  /** Delete finished jobs that finished before `before`, a batch at a time; their ids. */
+  async deleteFinishedBefore(before: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('job_id')
+      .where('status', 'in', ['done', 'failed', 'canceled'])
+      .where('finished_at', '<', before)
+      .limit(limit)
+      .execute();
+    const ids = rows.map((r) => r.job_id);
+    if (ids.length > 0) {
+      await this.db.deleteFrom('jobs').where('job_id', 'in', ids).where('status', 'in', ['done', 'failed', 'canceled']).execute();
+    }
+    return ids;
+  }
+
+  /** Jobs by status, and the times of the most recent finished ones (for /stats). */
+  async stats(owner: string | null, sample: number) {
+    let counts = this.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status');
+    if (owner !== null) counts = counts.where('owner', '=', owner);
+    let recent = this.db
+      .selectFrom('jobs')
+      .select(['created_at', 'started_at', 'finished_at'])
+      .where('status', '=', 'done')
+      .orderBy('finished_at', 'desc')
+      .limit(sample);
+    if (owner !== null) recent = recent.where('owner', '=', owner);
+    const [byStatus, finished] = await Promise.all([counts.execute(), recent.execute()]);
+    return {
+      counts: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])) as Partial<Record<JobStatus, number>>,
+      finished: finished.map((r) => ({ createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at })),
+    };
+  }
+
   /** Throws when the database does not answer. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);

@@ -13,10 +13,12 @@ export interface SweeperOptions {
   readonly intervalMs: number;
   /** Files untouched this long may be orphans; younger ones may belong to an upload in progress. */
   readonly orphanMs: number;
+  /** Finished jobs older than this many days are deleted with their data; 0 keeps them. */
+  readonly retentionDays: number;
 }
 
 /**
- * Removes uploads nobody will read: partial files left in tmp/ by a server that died
+ * Removes finished jobs past RETENTION_DAYS, and uploads nobody will read: partial files left in tmp/ by a server that died
  * mid-upload, and blobs whose job is finished or was never recorded. Runs at start and
  * on an interval; only files older than orphanMs are considered.
  */
@@ -54,6 +56,16 @@ export class Sweeper {
       }
     }
     if (removed > 0) logger.info({ removed }, 'sweeper removed orphaned uploads');
+    if (this.options.retentionDays > 0) {
+      const before = new Date(Date.now() - this.options.retentionDays * 86_400_000).toISOString();
+      for (;;) {
+        const ids = await store.deleteFinishedBefore(before, 500);
+        for (const id of ids) await blobs.delete(id);
+        if (ids.length > 0) logger.info({ deleted: ids.length }, 'retention: deleted finished jobs');
+        removed += ids.length;
+        if (ids.length < 500) break;
+      }
+    }
     return removed;
   }
 
