@@ -17,13 +17,18 @@ async function reply(res: Response): Promise<Reply> {
   return { status: res.status, headers: res.headers, body };
 }
 
+/**
+ * POST /submit. The content cache is off unless asked for: most tests submit the same
+ * small images again and again and mean each one to be processed.
+ */
 export async function submit(
   baseUrl: string,
   file: Buffer | Uint8Array,
-  { filename = 'image.png', field = 'file', type = 'application/octet-stream' } = {},
+  { filename = 'image.png', field = 'file', type = 'application/octet-stream', cache = false } = {},
 ): Promise<Reply> {
   const form = new FormData();
   form.append(field, new Blob([new Uint8Array(file)], { type }), filename);
+  if (!cache) form.append('cache', 'false');
   return reply(await fetch(`${baseUrl}/submit`, { method: 'POST', body: form }));
 }
 

@@ -40,6 +40,8 @@ export interface SubmitOptions {
   readonly prompt?: string;
   /** The vision API's image detail. */
   readonly detail?: 'low' | 'high' | 'auto';
+  /** false: describe again even if these bytes with these options were described before. */
+  readonly cache?: boolean;
 }
 
 export interface DescribeOptions extends SubmitOptions {
@@ -106,6 +108,7 @@ export class DepictClient {
       const value = options[field];
       if (value !== undefined) form.append(field, value);
     }
+    if (options.cache === false) form.append('cache', 'false');
     return this.call(() => this.trpc.job.submit.mutate(form));
   }
 

@@ -18,7 +18,7 @@ import {
 } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { resultView, statusView } from './job-views.js';
-import { acceptUpload, cleanFilename, parseOptions } from './submission.js';
+import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions } from './submission.js';
 import { publicProcedure, router, type Context } from './trpc.js';
 
 /** A job the caller may see: with API keys, another key's job does not exist for it. */
@@ -51,7 +51,9 @@ export const jobRouter = router({
       if (file.size > ctx.config.maxUploadBytes) {
         throw new DepictError('too_large', `The file is larger than the ${ctx.config.maxUploadBytes}-byte limit.`);
       }
-      const options = parseOptions(Object.fromEntries([...input.entries()].filter(([, v]) => typeof v === 'string')));
+      const fields = Object.fromEntries([...input.entries()].filter(([, v]) => typeof v === 'string'));
+      const options = parseOptions(fields);
+      const idempotencyKey = idempotencyKeyOf(ctx.req.headers['idempotency-key']);
       const tmpPath = await saveFile(ctx, file);
       return acceptUpload(ctx, {
         tmpPath,
@@ -59,6 +61,8 @@ export const jobRouter = router({
         byteSize: file.size,
         owner: ctx.owner,
         options,
+        idempotencyKey,
+        useCache: cacheWanted(fields.cache),
         log: ctx.req.log,
       });
     }),

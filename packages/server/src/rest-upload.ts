@@ -4,7 +4,7 @@ import multer from 'multer';
 import { DepictError, errorBody } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { callerOf } from './auth.js';
-import { acceptUpload, cleanFilename, parseOptions } from './submission.js';
+import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions } from './submission.js';
 
 /** Multer's limit codes, in words a client can act on. */
 function fromMulterError(err: multer.MulterError, maxBytes: number): DepictError {
@@ -62,9 +62,11 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
       if (!file) {
         throw new DepictError('no_file', 'Send the image as multipart/form-data in a field named "file".');
       }
-      const options = parseOptions((req.body ?? {}) as Record<string, unknown>);
+      const fields = (req.body ?? {}) as Record<string, unknown>;
       const accepted = await acceptUpload(deps, {
-        options,
+        options: parseOptions(fields),
+        idempotencyKey: idempotencyKeyOf(req.headers['idempotency-key']),
+        useCache: cacheWanted(fields.cache),
         tmpPath: file.path,
         filename: cleanFilename(file.originalname),
         byteSize: file.size,

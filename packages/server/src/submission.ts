@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { DepictError, JobOptions, enqueue, type Logger, type SubmitResponse } from '@depict/shared';
+import { DepictError, IDEMPOTENCY_WINDOW_MS, JobOptions, enqueue, type Logger, type SubmitResponse } from '@depict/shared';
 import { ZodError } from 'zod';
 import type { AppDeps } from './deps.js';
 import { checkImage } from './image-check.js';
@@ -17,6 +17,10 @@ export interface Upload {
   /** The caller's owner hash (with API keys), or null. */
   readonly owner: string | null;
   readonly options: JobOptions;
+  /** The Idempotency-Key header, if any. */
+  readonly idempotencyKey?: string | undefined;
+  /** Reuse a finished description of the same bytes and options (false: cache=false). */
+  readonly useCache: boolean;
   /** The request's logger, so the job's lines carry the request id. */
   readonly log?: Logger;
 }
@@ -48,30 +52,77 @@ export function jobLinks(jobId: string) {
 export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<SubmitResponse> {
   const { store, blobs } = deps;
   const logger = upload.log ?? deps.logger;
+  let claimedKey: string | undefined;
   try {
     const image = await checkImage(upload.tmpPath, { maxPixels: deps.config.maxImagePixels });
     const sha256 = await sha256Of(upload.tmpPath);
     const jobId = randomUUID();
+    const newJob = {
+      jobId,
+      filename: upload.filename,
+      mediaType: image.mediaType,
+      byteSize: upload.byteSize,
+      sha256,
+      width: image.width,
+      height: image.height,
+      owner: upload.owner,
+      options: upload.options,
+    };
+
+    if (upload.idempotencyKey !== undefined) {
+      const scopedKey = `${upload.owner ?? ''}:${upload.idempotencyKey}`;
+      const requestHash = createHash('sha256').update(sha256).update(JSON.stringify(upload.options)).digest('hex');
+      const since = new Date(Date.now() - IDEMPOTENCY_WINDOW_MS).toISOString();
+      const prior = await store.claimIdempotencyKey({ scopedKey, requestHash, jobId, since });
+      if (prior) {
+        if (prior.requestHash !== requestHash) {
+          throw new DepictError(
+            'idempotency_conflict',
+            'This Idempotency-Key was used within the last 24 hours for a different upload or options.',
+          );
+        }
+        const original = await store.get(prior.jobId);
+        if (original) {
+          logger.info({ job_id: original.jobId }, 'idempotent replay of an earlier submit');
+          return { job_id: original.jobId, status: original.status, ...jobLinks(original.jobId) };
+        }
+        // The original job was deleted since: this submit starts afresh under the key.
+        await store.releaseIdempotencyKey(scopedKey);
+        if (await store.claimIdempotencyKey({ scopedKey, requestHash, jobId, since })) {
+          throw new DepictError('idempotency_conflict', 'Another request is using this Idempotency-Key right now.');
+        }
+      }
+      claimedKey = scopedKey;
+    }
+
+    if (upload.useCache) {
+      const cached = await store.findCached(sha256, upload.options, upload.owner);
+      if (cached?.description && cached.generatedBy) {
+        await store.insertDone(newJob, {
+          description: cached.description,
+          generatedBy: cached.generatedBy,
+          details: { ...(cached.details ?? {}), cached_from: cached.jobId },
+        });
+        logger.info({ job_id: jobId, cached_from: cached.jobId }, 'job answered from the content cache');
+        return { job_id: jobId, status: 'done', ...jobLinks(jobId) };
+      }
+    }
+
     await blobs.adopt(jobId, upload.tmpPath);
     try {
-      await store.insert({
-        jobId,
-        filename: upload.filename,
-        mediaType: image.mediaType,
-        byteSize: upload.byteSize,
-        sha256,
-        width: image.width,
-        height: image.height,
-        owner: upload.owner,
-        options: upload.options,
-      });
+      await store.insert(newJob);
     } catch (err) {
       await blobs.delete(jobId);
       throw err;
     }
+    claimedKey = undefined;
     await enqueueSoon(deps, jobId, logger);
     logger.info({ job_id: jobId, media_type: image.mediaType, bytes: upload.byteSize }, 'job accepted');
     return { job_id: jobId, status: 'queued', ...jobLinks(jobId) };
+  } catch (err) {
+    // A claimed key whose job was never created must not block a retry.
+    if (claimedKey) await store.releaseIdempotencyKey(claimedKey).catch(() => undefined);
+    throw err;
   } finally {
     await rm(upload.tmpPath, { force: true });
   }
@@ -103,4 +154,19 @@ export function parseOptions(fields: Record<string, unknown>): JobOptions {
     const reason = err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new DepictError('bad_request', `Invalid option: ${reason}.`, { cause: err });
   }
+}
+
+/** The Idempotency-Key header: absent, or a client-chosen string of at most 255 printable characters. */
+export function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (!key || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new DepictError('bad_request', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+  }
+  return key;
+}
+
+/** The `cache` form field: "false" (or "0", "no") asks for a fresh description. */
+export function cacheWanted(value: unknown): boolean {
+  return !(typeof value === 'string' && /^(false|0|no)$/i.test(value.trim()));
 }

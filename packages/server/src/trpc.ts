@@ -31,6 +31,7 @@ const TRPC_CODE: Record<ErrorCode, TRPCCode> = {
   unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
   corrupt_image: 'UNPROCESSABLE_CONTENT',
   too_many_pixels: 'UNPROCESSABLE_CONTENT',
+  idempotency_conflict: 'UNPROCESSABLE_CONTENT',
   rate_limited: 'TOO_MANY_REQUESTS',
   internal: 'INTERNAL_SERVER_ERROR',
   not_ready: 'SERVICE_UNAVAILABLE',

@@ -15,7 +15,7 @@ export const JobIdInput = z.object({ job_id: JobId });
 export const SubmitResponse = z
   .object({
     job_id: z.uuid(),
-    status: z.literal('queued'),
+    status: JobStatus.describe('queued for a new job; done when the content cache answered; any state when an Idempotency-Key replays an earlier submit.'),
     status_url: z.string().describe('Relative URL of GET /status/{job_id}.'),
     result_url: z.string().describe('Relative URL of GET /result/{job_id}.'),
   })
@@ -126,3 +126,6 @@ export const StatsResponse = z
   })
   .meta({ id: 'StatsResponse' });
 export type StatsResponse = z.infer<typeof StatsResponse>;
+
+/** How long an Idempotency-Key keeps answering with the job it created. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -34,8 +34,18 @@ export interface JobsTable {
   options: string | null;
 }
 
+export interface IdempotencyKeysTable {
+  /** The caller's owner hash (or "") and the client's key. */
+  scoped_key: string;
+  /** sha256 of the upload's bytes and options: the same key must come with the same request. */
+  request_hash: string;
+  job_id: string;
+  created_at: string;
+}
+
 export interface Database {
   jobs: JobsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   corrupt_image: 422,
   too_many_pixels: 422,
+  idempotency_conflict: 422,
   rate_limited: 429,
   internal: 500,
   not_ready: 503,

@@ -357,6 +357,83 @@ export class JobStore {
     };
   }
 
+  /**
+   * Claim an idempotency key for a new job. Returns undefined when the key is new (or
+   * its claim is older than `since`, and is replaced); otherwise the earlier claim.
+   */
+  async claimIdempotencyKey(claim: { scopedKey: string; requestHash: string; jobId: string; since: string }) {
+    const existing = await this.db.selectFrom('idempotency_keys').selectAll().where('scoped_key', '=', claim.scopedKey).executeTakeFirst();
+    if (existing && existing.created_at >= claim.since) return { requestHash: existing.request_hash, jobId: existing.job_id };
+    if (existing) await this.db.deleteFrom('idempotency_keys').where('scoped_key', '=', claim.scopedKey).execute();
+    try {
+      await this.db
+        .insertInto('idempotency_keys')
+        .values({ scoped_key: claim.scopedKey, request_hash: claim.requestHash, job_id: claim.jobId, created_at: now() })
+        .execute();
+      return undefined;
+    } catch (err) {
+      // Another request with the same key won the race: answer with its claim.
+      const winner = await this.db.selectFrom('idempotency_keys').selectAll().where('scoped_key', '=', claim.scopedKey).executeTakeFirst();
+      if (!winner) throw err;
+      return { requestHash: winner.request_hash, jobId: winner.job_id };
+    }
+  }
+
+  async releaseIdempotencyKey(scopedKey: string): Promise<void> {
+    await this.db.deleteFrom('idempotency_keys').where('scoped_key', '=', scopedKey).execute();
+  }
+
+  /** Forget idempotency keys claimed before `before`. */
+  async purgeIdempotencyKeys(before: string): Promise<void> {
+    await this.db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();
+  }
+
+  /** The newest finished description of these bytes with these options, for this caller. */
+  async findCached(sha256: string, options: JobOptions, owner: string | null): Promise<Job | undefined> {
+    let query = this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('sha256', '=', sha256)
+      .where('status', '=', 'done')
+      .where('options', '=', JSON.stringify(options));
+    query = owner === null ? query.where('owner', 'is', null) : query.where('owner', '=', owner);
+    const row = await query.orderBy('finished_at', 'desc').limit(1).executeTakeFirst();
+    return row && toJob(row);
+  }
+
+  /** Record a job that is done at once, with a description taken from another job. */
+  async insertDone(job: NewJob, result: Completion): Promise<Job> {
+    const at = now();
+    const row = await this.db
+      .insertInto('jobs')
+      .values({
+        job_id: job.jobId,
+        status: 'done',
+        filename: job.filename,
+        media_type: job.mediaType,
+        byte_size: job.byteSize,
+        sha256: job.sha256,
+        width: job.width,
+        height: job.height,
+        description: result.description,
+        generated_by: result.generatedBy,
+        details: JSON.stringify(result.details),
+        error_code: null,
+        error_message: null,
+        attempts: 0,
+        created_at: at,
+        updated_at: at,
+        started_at: at,
+        finished_at: at,
+        lease_until: null,
+        owner: job.owner,
+        options: JSON.stringify(job.options),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toJob(row);
+  }
+
   /** Throws when the database does not answer. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);

@@ -1,6 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LocalBlobStore } from './blob-store.js';
+import { IDEMPOTENCY_WINDOW_MS } from './api-schemas.js';
 import { isTerminal } from './job-status.js';
 import type { JobStore } from './job-store.js';
 import type { Logger } from './logger.js';
@@ -56,6 +57,7 @@ export class Sweeper {
       }
     }
     if (removed > 0) logger.info({ removed }, 'sweeper removed orphaned uploads');
+    await store.purgeIdempotencyKeys(new Date(Date.now() - IDEMPOTENCY_WINDOW_MS).toISOString());
     if (this.options.retentionDays > 0) {
       const before = new Date(Date.now() - this.options.retentionDays * 86_400_000).toISOString();
       for (;;) {

@@ -3,6 +3,7 @@ import * as createJobs from './001-create-jobs.js';
 import * as jobLeases from './002-job-leases.js';
 import * as jobOwners from './003-job-owners.js';
 import * as jobOptions from './004-job-options.js';
+import * as idempotencyAndCache from './005-idempotency-and-cache.js';
 
 /** Every migration, in order. Names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '002-job-leases': jobLeases,
   '003-job-owners': jobOwners,
   '004-job-options': jobOptions,
+  '005-idempotency-and-cache': idempotencyAndCache,
 };
