@@ -22,7 +22,11 @@ export function buildOpenApiDocument(router: AppRouter, version: string): OpenAP
       '/submit': {
         post: {
           operationId: 'submit',
-          summary: 'Upload an image to describe',
+          summary: 'Upload an image (or up to BATCH_MAX images) to describe',
+          description:
+            'One file: 202 with its job. Several files in fields named "file": 202 {jobs: [...]}, one entry per file, ' +
+            'a job or {filename, error}. Optional fields: length, language, prompt, detail, cache=false. ' +
+            'Header Idempotency-Key (one file only) makes retries safe.',
           tags: ['jobs'],
           requestBody: {
             required: true,

@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { DepictError, errorBody } from '@depict/shared';
+import { rm } from 'node:fs/promises';
+import { DepictError, errorBody, type BatchSubmitResponse } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { callerOf } from './auth.js';
 import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions } from './submission.js';
 
 /** Multer's limit codes, in words a client can act on. */
-function fromMulterError(err: multer.MulterError, maxBytes: number): DepictError {
+function fromMulterError(err: multer.MulterError, maxBytes: number, maxFiles: number): DepictError {
   switch (err.code) {
     case 'LIMIT_FILE_SIZE':
       return new DepictError('too_large', `The file is larger than the ${maxBytes}-byte limit (MAX_UPLOAD_MB).`);
     case 'LIMIT_FILE_COUNT':
-      return new DepictError('too_many_files', 'Send one image per request, in the field "file".');
+      return new DepictError('too_many_files', `Send at most ${maxFiles} images per request, each in a field "file" (BATCH_MAX).`);
     case 'LIMIT_UNEXPECTED_FILE':
       return new DepictError('bad_request', `Unexpected file field "${err.field ?? ''}"; send the image in the field "file".`);
     default:
@@ -32,8 +33,14 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
     }),
     // Browsers and curl send file names as raw UTF-8, without a charset parameter.
     defParamCharset: 'utf8',
-    limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 40 },
-  }).single('file');
+    limits: {
+      fileSize: deps.config.maxUploadBytes,
+      files: deps.config.batchMax,
+      fields: 20,
+      fieldSize: 64 * 1024,
+      parts: deps.config.batchMax + 20,
+    },
+  }).array('file', deps.config.batchMax);
 
   const receive: RequestHandler = (req, res, next) => {
     // A client that trickles its upload would hold a connection and a temp file forever.
@@ -49,7 +56,7 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
       clearTimeout(timer);
       if (res.headersSent) return;
       if (err === undefined || err === null) return next();
-      if (err instanceof multer.MulterError) return next(fromMulterError(err, deps.config.maxUploadBytes));
+      if (err instanceof multer.MulterError) return next(fromMulterError(err, deps.config.maxUploadBytes, deps.config.batchMax));
       // busboy: a malformed body (no boundary, cut short).
       const message = err instanceof Error ? err.message : String(err);
       next(new DepictError('bad_request', `The multipart body could not be read: ${message}.`, { cause: err }));
@@ -57,25 +64,48 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
   };
 
   const accept = async (req: Request, res: Response, next: NextFunction) => {
+    const files = (req.files as Express.Multer.File[] | undefined) ?? [];
     try {
-      const file = req.file;
-      if (!file) {
+      if (files.length === 0) {
         throw new DepictError('no_file', 'Send the image as multipart/form-data in a field named "file".');
       }
       const fields = (req.body ?? {}) as Record<string, unknown>;
-      const accepted = await acceptUpload(deps, {
-        options: parseOptions(fields),
-        idempotencyKey: idempotencyKeyOf(req.headers['idempotency-key']),
-        useCache: cacheWanted(fields.cache),
-        tmpPath: file.path,
-        filename: cleanFilename(file.originalname),
-        byteSize: file.size,
-        owner: callerOf(res),
-        log: req.log,
-      });
-      res.status(202).location(accepted.status_url).json(accepted);
+      const options = parseOptions(fields);
+      const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
+      if (idempotencyKey !== undefined && files.length > 1) {
+        throw new DepictError('bad_request', 'Idempotency-Key works with one file per request.');
+      }
+      const accept = (file: Express.Multer.File) =>
+        acceptUpload(deps, {
+          tmpPath: file.path,
+          filename: cleanFilename(file.originalname),
+          byteSize: file.size,
+          owner: callerOf(res),
+          options,
+          idempotencyKey,
+          useCache: cacheWanted(fields.cache),
+          log: req.log,
+        });
+      if (files.length === 1) {
+        const accepted = await accept(files[0]!);
+        res.status(202).location(accepted.status_url).json(accepted);
+        return;
+      }
+      // Several files: each gets its own job, or its own error; the good ones still run.
+      const jobs: BatchSubmitResponse['jobs'] = [];
+      for (const file of files) {
+        try {
+          jobs.push(await accept(file));
+        } catch (err) {
+          if (!(err instanceof DepictError)) throw err;
+          jobs.push({ filename: cleanFilename(file.originalname), error: { code: err.code, message: err.message } });
+        }
+      }
+      res.status(202).json({ jobs });
     } catch (err) {
       next(err);
+    } finally {
+      await Promise.all(files.map((f) => rm(f.path, { force: true })));
     }
   };
 

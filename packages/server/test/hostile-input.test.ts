@@ -16,7 +16,7 @@ import { Stack } from '../../../test-support/processes.js';
  * next good upload works. Then random bodies and ids at every route: no 5xx.
  */
 const hostile = suite('hostile input');
-const stack = new Stack({ MAX_UPLOAD_MB: '2', UPLOAD_TIMEOUT_MS: '1500', ANALYZER_OCR: 'off' });
+const stack = new Stack({ MAX_UPLOAD_MB: '2', UPLOAD_TIMEOUT_MS: '1500', ANALYZER_OCR: 'off', BATCH_MAX: '1' });
 
 hostile.before(async () => {
   await stack.start();
@@ -163,7 +163,7 @@ function post(body: Buffer, contentType: string, extra = ''): Buffer {
   ]);
 }
 
-hostile('two file fields: 400 too_many_files', async () => {
+hostile('two file fields with BATCH_MAX=1: 400 too_many_files', async () => {
   const answer = await raw(post(multipart([{ name: 'file', filename: 'a.png', body: good }, { name: 'file', filename: 'b.png', body: good }]), 'multipart/form-data; boundary=XyZ'));
   assert.match(answer, /^HTTP\/1\.1 400/);
   assert.match(answer, /"too_many_files"/);

@@ -128,6 +128,28 @@ jobs('a bad option is a 400 that names it, and nothing is stored', async () => {
   }
 });
 
+jobs('several files in one submit: a job per good file, an error entry per bad one; too many is 400', async () => {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(await png({ width: 41, height: 31 }))]), 'one.png');
+  form.append('file', new Blob([new TextEncoder().encode('not an image')]), 'two.png');
+  form.append('file', new Blob([new Uint8Array(await png({ width: 42, height: 32 }))]), 'three.png');
+  const res = await fetch(`${stack.url}/submit`, { method: 'POST', body: form });
+  assert.is(res.status, 202);
+  const { jobs: entries } = await res.json();
+  assert.is(entries.length, 3);
+  assert.is(entries[1].filename, 'two.png');
+  assert.is(entries[1].error.code, 'unsupported_media_type');
+  for (const entry of [entries[0], entries[2]]) {
+    assert.is(entry.status, 'queued');
+    assert.is((await waitForResult(stack.url, entry.job_id)).body.status, 'done');
+  }
+  const tooMany = new FormData();
+  for (let i = 0; i < 21; i++) tooMany.append('file', new Blob([new Uint8Array(await png({ width: 10, height: 10 }))]), `${i}.png`);
+  const refused = await fetch(`${stack.url}/submit`, { method: 'POST', body: tooMany });
+  assert.is(refused.status, 400);
+  assert.is((await refused.json()).error.code, 'too_many_files');
+});
+
 jobs('GET /stats counts jobs by status and gives median queue and processing times', async () => {
   const stats = await get(stack.url, '/stats');
   assert.is(stats.status, 200, JSON.stringify(stats.body));

@@ -129,3 +129,16 @@ export type StatsResponse = z.infer<typeof StatsResponse>;
 
 /** How long an Idempotency-Key keeps answering with the job it created. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** POST /submit with several files: one entry per file, in order. */
+export const BatchSubmitResponse = z
+  .object({
+    jobs: z.array(
+      z.union([
+        SubmitResponse,
+        z.object({ filename: z.string().nullable(), error: z.object({ code: z.string(), message: z.string() }) }),
+      ]),
+    ),
+  })
+  .meta({ id: 'BatchSubmitResponse' });
+export type BatchSubmitResponse = z.infer<typeof BatchSubmitResponse>;

@@ -50,6 +50,7 @@ export const EnvSchema = z.object({
   DATA_DIR: withDefault(z.string(), './data'),
   DATABASE_URL: databaseUrl,
   MAX_UPLOAD_MB: withDefault(z.coerce.number().positive().max(1024), '20'),
+  BATCH_MAX: withDefault(z.coerce.number().int().min(1).max(1000), '20'),
   UPLOAD_TIMEOUT_MS: withDefault(positiveInt, '120000'),
   MAX_IMAGE_PIXELS: withDefault(positiveInt, String(100_000_000)),
   OPENAI_API_KEY: optionalString,
@@ -89,6 +90,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly maxUploadBytes: number;
   readonly maxImagePixels: number;
+  /** Files one POST /submit may carry. */
+  readonly batchMax: number;
   /** An upload that has not arrived whole after this long is cut off (408). */
   readonly uploadTimeoutMs: number;
   readonly openai: {
@@ -156,6 +159,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
     maxImagePixels: e.MAX_IMAGE_PIXELS,
     uploadTimeoutMs: e.UPLOAD_TIMEOUT_MS,
+    batchMax: e.BATCH_MAX,
     openai: {
       apiKey: e.OPENAI_API_KEY,
       model: e.OPENAI_VISION_MODEL,
