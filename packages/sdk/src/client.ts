@@ -135,19 +135,27 @@ export class DepictClient {
     return this.call(() => this.trpc.job.result.query({ job_id: jobId }));
   }
 
-  /** Wait for a submitted job: the done result, or DepictJobFailedError / DepictTimeoutError. */
+  /**
+   * Wait for a submitted job: the done result, or DepictJobFailedError /
+   * DepictTimeoutError. Long-polls the server, so it hears of the end at once.
+   */
   async wait(jobId: string, options: Omit<DescribeOptions, 'filename'> = {}): Promise<DoneResult> {
     const timeoutMs = options.timeoutMs ?? 120_000;
     const deadline = Date.now() + timeoutMs;
-    let delay = 100;
     for (;;) {
-      const result = await this.result(jobId);
-      if (result.status === 'done') return result;
-      if (result.status === 'failed') throw new DepictJobFailedError(jobId, result.error.code, result.error.message);
       const left = deadline - Date.now();
       if (left <= 0) throw new DepictTimeoutError(jobId, timeoutMs);
-      await sleep(Math.min(delay, left), options.signal);
-      delay = Math.min(delay * 1.5, 1_000);
+      const waitS = Math.max(0, Math.min(25, Math.floor(left / 1000)));
+      const status = await this.call(() =>
+        this.trpc.job.status.query({ job_id: jobId, wait: waitS }, options.signal ? { signal: options.signal } : {}),
+      );
+      if (status.status === 'done' || status.status === 'failed' || status.status === 'canceled') {
+        const result = await this.result(jobId);
+        if (result.status === 'done') return result;
+        if (result.status === 'failed') throw new DepictJobFailedError(jobId, result.error.code, result.error.message);
+        throw new DepictJobFailedError(jobId, 'canceled', `Job ${jobId} was canceled.`);
+      }
+      if (waitS === 0) await sleep(Math.min(200, left), options.signal);
     }
   }
 

@@ -14,6 +14,7 @@ import type { AppDeps } from './deps.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { readiness } from './readiness.js';
 import { restApi } from './rest-api.js';
+import { jobEvents } from './job-events-route.js';
 import { restSubmit } from './rest-upload.js';
 import { appRouter } from './router.js';
 import type { Context } from './trpc.js';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps, options: { version: string; rateLimit: 
   });
 
   app.post('/submit', ...restSubmit(deps));
+  app.get('/events/:job_id', jobEvents(deps));
 
   app.use(
     '/trpc',

@@ -1,4 +1,7 @@
-import type { Runtime } from '@depict/shared';
+import type { JobEventSubscriber, Runtime } from '@depict/shared';
 
 /** The parts the server is built from; tests pass real ones made in a temp directory. */
-export type AppDeps = Runtime;
+export interface AppDeps extends Runtime {
+  /** Hears job state changes from every process, to answer watchers. */
+  readonly subscriber: JobEventSubscriber;
+}

@@ -14,11 +14,14 @@ import {
   ResultResponse,
   StatusResponse,
   StatsResponse,
+  StatusInput,
+  isTerminal,
   SubmitResponse,
 } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { resultView, statusView } from './job-views.js';
 import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions } from './submission.js';
+import { nextChange } from './job-watch.js';
 import { publicProcedure, router, type Context } from './trpc.js';
 
 /** A job the caller may see: with API keys, another key's job does not exist for it. */
@@ -73,14 +76,20 @@ export const jobRouter = router({
         method: 'GET',
         path: '/status/{job_id}',
         summary: 'The state of a job',
+        description: 'With wait=N (seconds, at most 60), answers at the next state change, or after N seconds.',
         tags: ['jobs'],
         protect: false,
         errorResponses: { 404: 'No job with that id' },
       },
     })
-    .input(JobIdInput)
+    .input(StatusInput)
     .output(StatusResponse)
-    .query(async ({ ctx, input }) => statusView(await findJob(ctx, input.job_id))),
+    .query(async ({ ctx, input, signal }) => {
+      const job = await findJob(ctx, input.job_id);
+      if (!input.wait || isTerminal(job.status)) return statusView(job);
+      // Long poll: answer at the next change, or after `wait` seconds with no change.
+      return statusView((await nextChange(ctx, job, input.wait * 1000, signal)) ?? job);
+    }),
 
   result: publicProcedure
     .meta({
@@ -141,6 +150,7 @@ export const jobRouter = router({
     .mutation(async ({ ctx, input }) => {
       const job = await findJob(ctx, input.job_id);
       if (job.status === 'queued' && (await ctx.store.cancel(job.jobId))) {
+        ctx.events.publish({ job_id: job.jobId, status: 'canceled' });
         await ctx.blobs.delete(job.jobId);
         return { job_id: job.jobId, status: 'canceled' as const, deleted: false };
       }

@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
-import { Sweeper, openRuntime } from '@depict/shared';
+import { JobEventSubscriber, Sweeper, openRuntime } from '@depict/shared';
 import { createApp } from './app.js';
 import { createRateLimit } from './rate-limit.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const runtime = await openRuntime('server');
-const { config, logger, store, queue, blobs } = runtime;
+const { config, logger, store, queue, blobs, events } = runtime;
+const subscriber = new JobEventSubscriber({ redisUrl: config.redisUrl, prefix: config.queuePrefix, logger });
 const sweeper = new Sweeper({
   store,
   blobs,
@@ -19,7 +20,7 @@ const sweeper = new Sweeper({
 await sweeper.start();
 
 const rateLimit = createRateLimit(config, logger);
-const app = createApp(runtime, { version, rateLimit });
+const app = createApp({ ...runtime, subscriber }, { version, rateLimit });
 const server = app.listen(config.port, config.host);
 await once(server, 'listening');
 const address = server.address();
@@ -36,6 +37,7 @@ async function shutdown(signal: string) {
   await once(server, 'close');
   await sweeper.stop();
   await rateLimit.close();
+  await Promise.all([subscriber.close(), events.close()]);
   await queue.close(2_000).catch(() => undefined);
   await store.close();
   logger.info('stopped');

@@ -12,6 +12,15 @@ export const JobId = z
 
 export const JobIdInput = z.object({ job_id: JobId });
 
+export const StatusInput = JobIdInput.extend({
+  wait: z.coerce
+    .number()
+    .min(0)
+    .max(60)
+    .optional()
+    .describe('Long poll: wait up to this many seconds for the next state change.'),
+});
+
 export const SubmitResponse = z
   .object({
     job_id: z.uuid(),

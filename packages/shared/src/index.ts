@@ -12,3 +12,4 @@ export * from './queue.js';
 export * from './runtime.js';
 export * from './sweeper.js';
 export * from './periodic.js';
+export * from './job-events.js';

@@ -2,6 +2,7 @@ import { LocalBlobStore } from './blob-store.js';
 import { loadConfigOrExit, type Config } from './config.js';
 import { JobStore } from './job-store.js';
 import { createLogger, type Logger } from './logger.js';
+import { JobEventPublisher } from './job-events.js';
 import { QueueConnection, isRedisError } from './queue.js';
 
 /** The parts every Depict process runs on, built from the environment. */
@@ -11,6 +12,8 @@ export interface Runtime {
   readonly store: JobStore;
   readonly blobs: LocalBlobStore;
   readonly queue: QueueConnection;
+  /** Announces job state changes to every server process (Redis pub/sub). */
+  readonly events: JobEventPublisher;
 }
 
 /** For entry points: read the configuration (exiting on a bad one) and open everything. */
@@ -32,5 +35,6 @@ export async function openRuntime(component: 'server' | 'worker'): Promise<Runti
     logger.fatal({ err }, 'unhandled rejection');
     process.exit(1);
   });
-  return { config, logger, store, blobs, queue };
+  const events = new JobEventPublisher({ redisUrl: config.redisUrl, prefix: config.queuePrefix, logger });
+  return { config, logger, store, blobs, queue, events };
 }

@@ -16,6 +16,7 @@ export interface ProcessorOptions {
   readonly leaseMs: number;
   readonly maxAttempts: number;
   readonly timeoutMs: number;
+  readonly events?: { publish(event: { job_id: string; status: 'queued' | 'processing' | 'done' | 'failed' }): void };
 }
 
 /**
@@ -66,6 +67,7 @@ export class JobProcessor {
     const job = await store.claim(jobId, { leaseMs, maxAttempts });
     if (!job) {
       if (await store.failExhausted(jobId, maxAttempts)) {
+        this.options.events?.publish({ job_id: jobId, status: 'failed' });
         logger.warn({ job_id: jobId, attempts: maxAttempts }, 'job failed: out of attempts');
         await blobs.delete(jobId);
         return 'failed';
@@ -76,6 +78,7 @@ export class JobProcessor {
 
     const attempt = job.attempts;
     const log = logger.child({ job_id: jobId, attempt });
+    this.options.events?.publish({ job_id: jobId, status: 'processing' });
     const controller = new AbortController();
     this.inFlight.set(jobId, controller);
     const timer = setTimeout(() => controller.abort(new Stopped('timeout')), timeoutMs);
@@ -91,6 +94,7 @@ export class JobProcessor {
     try {
       const result = await this.describe(job, controller.signal);
       if (await store.complete(jobId, attempt, result)) {
+        this.options.events?.publish({ job_id: jobId, status: 'done' });
         log.info({ generated_by: result.generatedBy, ms: Math.round(performance.now() - started) }, 'job done');
         await blobs.delete(jobId);
         return 'done';
@@ -105,6 +109,7 @@ export class JobProcessor {
       }
       if (reason === 'shutdown') {
         const released = await store.release(jobId, attempt);
+        if (released) this.options.events?.publish({ job_id: jobId, status: 'queued' });
         log.info({ released }, 'job handed back: worker shutting down');
         return released ? 'released' : 'lost';
       }
@@ -113,6 +118,7 @@ export class JobProcessor {
           ? { code: 'timeout', message: `The image was not described within the job time limit (${timeoutMs} ms).` }
           : toJobError(err);
       if (await store.fail(jobId, error, attempt)) {
+        this.options.events?.publish({ job_id: jobId, status: 'failed' });
         log.warn({ err, code: error.code, ms: Math.round(performance.now() - started) }, 'job failed');
         await blobs.delete(jobId);
         return 'failed';

@@ -4,9 +4,9 @@ import { JobProcessor } from './job-processor.js';
 import { Reconciler } from './reconciler.js';
 
 const runtime = await openRuntime('worker');
-const { config, logger, store, blobs } = runtime;
+const { config, logger, store, blobs, events } = runtime;
 const describer = selectDescriber(config, logger);
-const processor = new JobProcessor({ store, blobs, describer, logger, ...config.jobs });
+const processor = new JobProcessor({ store, blobs, describer, logger, events, ...config.jobs });
 
 if (!runtime.queue.current) logger.info({ redis: config.redisUrl }, 'waiting for Redis');
 const queue = await runtime.queue.get();
@@ -39,6 +39,7 @@ async function shutdown(signal: string) {
     while (processor.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
   await describer.close?.();
+  await events.close();
   await store.close();
   logger.info('stopped');
   process.exit(0);
