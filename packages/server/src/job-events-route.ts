@@ -1,9 +1,8 @@
 import type { RequestHandler } from 'express';
-import { DepictError, isTerminal } from '@depict/shared';
+import { DepictError, isTerminal, statusView } from '@depict/shared';
 import { callerOf } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { nextChange } from './job-watch.js';
-import { statusView } from './job-views.js';
 
 const KEEP_ALIVE_MS = 15_000;
 

@@ -16,11 +16,12 @@ import {
   StatsResponse,
   StatusInput,
   isTerminal,
+  resultView,
+  statusView,
   SubmitResponse,
 } from '@depict/shared';
 import type { AppDeps } from './deps.js';
-import { resultView, statusView } from './job-views.js';
-import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions } from './submission.js';
+import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
 import { nextChange } from './job-watch.js';
 import { publicProcedure, router, type Context } from './trpc.js';
 
@@ -66,6 +67,7 @@ export const jobRouter = router({
         options,
         idempotencyKey,
         useCache: cacheWanted(fields.cache),
+        webhookUrl: await webhookUrlOf(fields.callback_url, ctx.config),
         log: ctx.req.log,
       });
     }),

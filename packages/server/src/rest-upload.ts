@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { DepictError, errorBody, type BatchSubmitResponse } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { callerOf } from './auth.js';
-import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions } from './submission.js';
+import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
 
 /** Multer's limit codes, in words a client can act on. */
 function fromMulterError(err: multer.MulterError, maxBytes: number, maxFiles: number): DepictError {
@@ -72,6 +72,7 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
       const fields = (req.body ?? {}) as Record<string, unknown>;
       const options = parseOptions(fields);
       const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
+      const webhookUrl = await webhookUrlOf(fields.callback_url, deps.config);
       if (idempotencyKey !== undefined && files.length > 1) {
         throw new DepictError('bad_request', 'Idempotency-Key works with one file per request.');
       }
@@ -84,6 +85,7 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
           options,
           idempotencyKey,
           useCache: cacheWanted(fields.cache),
+          webhookUrl,
           log: req.log,
         });
       if (files.length === 1) {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { DepictError, IDEMPOTENCY_WINDOW_MS, JobOptions, enqueue, type Logger, type SubmitResponse } from '@depict/shared';
+import { DepictError, IDEMPOTENCY_WINDOW_MS, checkWebhookTarget, JobOptions, enqueue, type Logger, type SubmitResponse } from '@depict/shared';
 import { ZodError } from 'zod';
 import type { AppDeps } from './deps.js';
 import { checkImage } from './image-check.js';
@@ -21,6 +21,8 @@ export interface Upload {
   readonly idempotencyKey?: string | undefined;
   /** Reuse a finished description of the same bytes and options (false: cache=false). */
   readonly useCache: boolean;
+  /** Where to POST the result when the job ends (already checked). */
+  readonly webhookUrl?: string | undefined;
   /** The request's logger, so the job's lines carry the request id. */
   readonly log?: Logger;
 }
@@ -67,6 +69,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
       height: image.height,
       owner: upload.owner,
       options: upload.options,
+      webhookUrl: upload.webhookUrl ?? null,
     };
 
     if (upload.idempotencyKey !== undefined) {
@@ -95,7 +98,8 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
       claimedKey = scopedKey;
     }
 
-    if (upload.useCache) {
+    // A cached answer is never processed, so it would never call a webhook.
+    if (upload.useCache && !upload.webhookUrl) {
       const cached = await store.findCached(sha256, upload.options, upload.owner);
       if (cached?.description && cached.generatedBy) {
         await store.insertDone(newJob, {
@@ -169,4 +173,16 @@ export function idempotencyKeyOf(header: string | string[] | undefined): string 
 /** The `cache` form field: "false" (or "0", "no") asks for a fresh description. */
 export function cacheWanted(value: unknown): boolean {
   return !(typeof value === 'string' && /^(false|0|no)$/i.test(value.trim()));
+}
+
+/** The `callback_url` form field, checked: webhooks need a secret and a public target. */
+export async function webhookUrlOf(value: unknown, config: AppDeps['config']): Promise<string | undefined> {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (!config.webhook.secret) {
+    throw new DepictError('bad_request', 'This server sends no webhooks: WEBHOOK_SECRET is not set.');
+  }
+  const url = value.trim();
+  if (url.length > 2000) throw new DepictError('bad_request', 'callback_url is longer than 2000 characters.');
+  await checkWebhookTarget(url, config.webhook.allowPrivate);
+  return url;
 }

@@ -31,6 +31,18 @@ export const SubmitResponse = z
   .meta({ id: 'SubmitResponse' });
 export type SubmitResponse = z.infer<typeof SubmitResponse>;
 
+/** A job's webhook and how its delivery went. */
+export const WebhookState = z
+  .object({
+    url: z.string(),
+    attempts: z.number().describe('Delivery attempts so far.'),
+    delivered_at: z.string().nullable(),
+    last_status: z.number().nullable().describe('HTTP status of the last attempt; null if it got no answer.'),
+    last_error: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookState' });
+export type WebhookState = z.infer<typeof WebhookState>;
+
 export const StatusResponse = z
   .object({
     job_id: z.uuid(),
@@ -38,6 +50,7 @@ export const StatusResponse = z
     created_at: z.string().describe('ISO 8601, UTC.'),
     updated_at: z.string().describe('ISO 8601, UTC.'),
     error: JobError.optional(),
+    webhook: WebhookState.optional(),
   })
   .meta({ id: 'StatusResponse' });
 export type StatusResponse = z.infer<typeof StatusResponse>;

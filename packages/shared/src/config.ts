@@ -71,6 +71,8 @@ export const EnvSchema = z.object({
   RECONCILE_GRACE_MS: withDefault(z.coerce.number().int().min(0), '10000'),
   ANALYZER_OCR: withDefault(z.enum(['auto', 'on', 'off']), 'auto'),
   ANALYZER_REVEAL_GPS: withDefault(z.enum(['true', 'false']), 'false'),
+  WEBHOOK_SECRET: optionalString,
+  WEBHOOK_ALLOW_PRIVATE: withDefault(z.enum(['true', 'false']), 'false'),
   API_KEYS: optionalString,
   RATE_LIMIT_POINTS: withDefault(z.coerce.number().int().min(0), '6000'),
   RATE_LIMIT_WINDOW_S: withDefault(positiveInt, '60'),
@@ -118,6 +120,8 @@ export interface Config {
   readonly sweep: { readonly intervalMs: number; readonly orphanUploadMs: number; readonly retentionDays: number };
   readonly analyzer: { readonly ocr: 'auto' | 'on' | 'off'; readonly revealGps: boolean };
   readonly reconcile: { readonly intervalMs: number; readonly graceMs: number };
+  /** Signs webhooks (Standard Webhooks); `whsec_`-prefixed base64, or any string. Unset: webhooks are refused. */
+  readonly webhook: { readonly secret: string | undefined; readonly allowPrivate: boolean };
   /** Empty: no authentication. Otherwise every API call needs one of these as a Bearer token. */
   readonly apiKeys: readonly string[];
   /** Requests per window per API key (or per client address without keys); 0 turns it off. */
@@ -178,6 +182,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     sweep: { intervalMs: e.SWEEP_INTERVAL_MS, orphanUploadMs: e.ORPHAN_UPLOAD_MS, retentionDays: e.RETENTION_DAYS },
     analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true' },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
+    webhook: { secret: e.WEBHOOK_SECRET, allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' },
     apiKeys: splitList(e.API_KEYS),
     rateLimit: { points: e.RATE_LIMIT_POINTS, windowS: e.RATE_LIMIT_WINDOW_S },
     corsOrigins: splitList(e.CORS_ORIGINS),

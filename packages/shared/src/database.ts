@@ -32,6 +32,8 @@ export interface JobsTable {
   owner: string | null;
   /** JSON text: JobOptions. */
   options: string | null;
+  /** JSON text: WebhookState. */
+  webhook: string | null;
 }
 
 export interface IdempotencyKeysTable {

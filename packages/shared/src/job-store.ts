@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
-import { JobOptions } from './api-schemas.js';
+import { JobOptions, type WebhookState } from './api-schemas.js';
 import type { Description } from './describer.js';
 import { openDatabase, type Database, type Dialect, type JobsTable } from './database.js';
 import type { JobError } from './errors.js';
@@ -18,6 +18,8 @@ export interface NewJob {
   /** Who may see the job: a hash of the API key that created it, or null. */
   readonly owner: string | null;
   readonly options: JobOptions;
+  /** Where to POST the result when the job ends, if anywhere. */
+  readonly webhookUrl?: string | null;
 }
 
 /** A stored job: what was uploaded, and how far it has got. */
@@ -33,6 +35,7 @@ export interface Job extends NewJob {
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
   readonly leaseUntil: string | null;
+  readonly webhook: WebhookState | null;
 }
 
 /** A finished description, as a describer returns it. */
@@ -60,10 +63,13 @@ function toJob(row: Selectable<JobsTable>): Job {
     leaseUntil: row.lease_until,
     owner: row.owner,
     options: JobOptions.parse(row.options === null ? {} : JSON.parse(row.options)),
+    webhook: row.webhook === null ? null : (JSON.parse(row.webhook) as WebhookState),
   };
 }
 
 const now = () => new Date().toISOString();
+
+const newWebhook = (url: string): WebhookState => ({ url, attempts: 0, delivered_at: null, last_status: null, last_error: null });
 
 /** Queued, or processing under a lease that ran out before `at`. */
 function takeable(at: string) {
@@ -118,10 +124,16 @@ export class JobStore {
         lease_until: null,
         owner: job.owner,
         options: JSON.stringify(job.options),
+        webhook: job.webhookUrl ? JSON.stringify(newWebhook(job.webhookUrl)) : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
     return toJob(row);
+  }
+
+  /** Record how a webhook delivery went. */
+  async saveWebhook(jobId: string, state: WebhookState): Promise<void> {
+    await this.db.updateTable('jobs').set({ webhook: JSON.stringify(state) }).where('job_id', '=', jobId).execute();
   }
 
   async get(jobId: string): Promise<Job | undefined> {
@@ -428,6 +440,7 @@ export class JobStore {
         lease_until: null,
         owner: job.owner,
         options: JSON.stringify(job.options),
+        webhook: job.webhookUrl ? JSON.stringify(newWebhook(job.webhookUrl)) : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -17,6 +17,8 @@ export interface ProcessorOptions {
   readonly maxAttempts: number;
   readonly timeoutMs: number;
   readonly events?: { publish(event: { job_id: string; status: 'queued' | 'processing' | 'done' | 'failed' }): void };
+  /** Called once a job has its final state (for webhooks). */
+  readonly onFinished?: (jobId: string) => void;
 }
 
 /**
@@ -95,6 +97,7 @@ export class JobProcessor {
       const result = await this.describe(job, controller.signal);
       if (await store.complete(jobId, attempt, result)) {
         this.options.events?.publish({ job_id: jobId, status: 'done' });
+        this.options.onFinished?.(jobId);
         log.info({ generated_by: result.generatedBy, ms: Math.round(performance.now() - started) }, 'job done');
         await blobs.delete(jobId);
         return 'done';
@@ -119,6 +122,7 @@ export class JobProcessor {
           : toJobError(err);
       if (await store.fail(jobId, error, attempt)) {
         this.options.events?.publish({ job_id: jobId, status: 'failed' });
+        this.options.onFinished?.(jobId);
         log.warn({ err, code: error.code, ms: Math.round(performance.now() - started) }, 'job failed');
         await blobs.delete(jobId);
         return 'failed';

@@ -2,11 +2,29 @@ import { QUEUE_DEFAULTS, openRuntime } from '@depict/shared';
 import { selectDescriber } from './describers/select-describer.js';
 import { JobProcessor } from './job-processor.js';
 import { Reconciler } from './reconciler.js';
+import { sendWebhook } from './webhook-sender.js';
 
 const runtime = await openRuntime('worker');
 const { config, logger, store, blobs, events } = runtime;
 const describer = selectDescriber(config, logger);
-const processor = new JobProcessor({ store, blobs, describer, logger, events, ...config.jobs });
+const webhookSecret = config.webhook.secret;
+const processor = new JobProcessor({
+  store,
+  blobs,
+  describer,
+  logger,
+  events,
+  ...config.jobs,
+  // Deliveries run beside the queue: a slow receiver never holds up the next job.
+  onFinished: (jobId) => {
+    if (!webhookSecret) return;
+    void store.get(jobId).then(async (job) => {
+      if (job?.webhook && !job.webhook.delivered_at) {
+        await sendWebhook(job, { store, logger, secret: webhookSecret, allowPrivate: config.webhook.allowPrivate });
+      }
+    }).catch((err: unknown) => logger.warn({ err, job_id: jobId }, 'webhook delivery failed'));
+  },
+});
 
 if (!runtime.queue.current) logger.info({ redis: config.redisUrl }, 'waiting for Redis');
 const queue = await runtime.queue.get();

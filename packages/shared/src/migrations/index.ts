@@ -4,6 +4,7 @@ import * as jobLeases from './002-job-leases.js';
 import * as jobOwners from './003-job-owners.js';
 import * as jobOptions from './004-job-options.js';
 import * as idempotencyAndCache from './005-idempotency-and-cache.js';
+import * as webhooks from './006-webhooks.js';
 
 /** Every migration, in order. Names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '003-job-owners': jobOwners,
   '004-job-options': jobOptions,
   '005-idempotency-and-cache': idempotencyAndCache,
+  '006-webhooks': webhooks,
 };

@@ -1,4 +1,5 @@
-import type { Job, ResultResponse, StatusResponse } from '@depict/shared';
+import type { ResultResponse, StatusResponse } from './api-schemas.js';
+import type { Job } from './job-store.js';
 
 /** How a stored job is shown to clients: the wire shapes in @depict/shared's api-schemas. */
 export function statusView(job: Job): StatusResponse {
@@ -8,6 +9,7 @@ export function statusView(job: Job): StatusResponse {
     created_at: job.createdAt,
     updated_at: job.updatedAt,
     ...(job.error ? { error: job.error } : {}),
+    ...(job.webhook ? { webhook: job.webhook } : {}),
   };
 }
 
