@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createTRPCClient, httpBatchLink, httpLink, isNonJsonSerializable, splitLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, isNonJsonSerializable, splitLink } from '@trpc/client';
+import { EventSource } from 'eventsource';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@depict/server';
 import { DepictJobFailedError, DepictTimeoutError, toApiError } from './errors.js';
@@ -88,13 +89,26 @@ export class DepictClient {
       headers,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     };
+    const fetchImpl = options.fetch ?? globalThis.fetch;
     this.trpc = createTRPCClient<AppRouter>({
       links: [
-        // Uploads go as FormData, one per request; everything else may be batched.
+        // Watching is a subscription over Server-Sent Events; Node 20 has no EventSource,
+        // so the `eventsource` package provides one, and carries our headers.
         splitLink({
-          condition: (op) => isNonJsonSerializable(op.input),
-          true: httpLink(common),
-          false: httpBatchLink(common),
+          condition: (op) => op.type === 'subscription',
+          true: httpSubscriptionLink({
+            url,
+            EventSource,
+            eventSourceOptions: {
+              fetch: (input, init) => fetchImpl(input, { ...init, headers: { ...init?.headers, ...headers } }),
+            },
+          }),
+          // Uploads go as FormData, one per request; everything else may be batched.
+          false: splitLink({
+            condition: (op) => isNonJsonSerializable(op.input),
+            true: httpLink(common),
+            false: httpBatchLink(common),
+          }),
         }),
       ],
     });
@@ -159,10 +173,45 @@ export class DepictClient {
     }
   }
 
+  /**
+   * Follow a job: `onStatus` hears every state, the current one first; resolves with
+   * the last (finished) state. Built on the server's `job.watch` subscription.
+   */
+  watch(jobId: string, onStatus?: (status: StatusResponse) => void, signal?: AbortSignal): Promise<StatusResponse> {
+    return new Promise((resolve, reject) => {
+      let last: StatusResponse | undefined;
+      const subscription = this.trpc.job.watch.subscribe(
+        { job_id: jobId },
+        {
+          onData: (status) => {
+            last = status as StatusResponse;
+            onStatus?.(last);
+          },
+          onError: (err) => reject(toApiError(err)),
+          onComplete: () => (last ? resolve(last) : reject(new Error(`watching ${jobId} ended without a state`))),
+          ...(signal ? { signal } : {}),
+        },
+      );
+      signal?.addEventListener('abort', () => subscription.unsubscribe(), { once: true });
+    });
+  }
+
   /** Submit and wait: the one call most programs need. */
   async describe(source: ImageSource, options: DescribeOptions = {}): Promise<DoneResult> {
     const { job_id } = await this.submit(source, options);
-    return this.wait(job_id, options);
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    try {
+      await this.watch(job_id, undefined, signal);
+    } catch (err) {
+      if (timeout.aborted) throw new DepictTimeoutError(job_id, timeoutMs);
+      throw err;
+    }
+    const result = await this.result(job_id);
+    if (result.status === 'done') return result;
+    if (result.status === 'failed') throw new DepictJobFailedError(job_id, result.error.code, result.error.message);
+    throw new DepictJobFailedError(job_id, result.status, `Job ${job_id} ended ${result.status}.`);
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {

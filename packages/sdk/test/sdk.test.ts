@@ -98,6 +98,19 @@ sdk('wait() gives up with DepictTimeoutError when the job cannot finish in time'
   }
 });
 
+sdk('watch() hears each state through the job.watch subscription, and ends with the last', async () => {
+  const sent = await client.submit(await png({ width: 36, height: 36 }));
+  const seen: string[] = [];
+  const watching = client.watch(sent.job_id, (s) => seen.push(s.status));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(seen, ['queued'], 'no worker yet: queued');
+  await stack.startWorker();
+  const last = await watching;
+  assert.is(last.status, 'done');
+  assert.is(seen.at(-1), 'done');
+  assert.ok(seen.length >= 2 && seen.length <= 3, seen.join(','));
+});
+
 sdk('an unreachable server is a DepictApiError with code "unreachable"', async () => {
   const nowhere = new DepictClient({ baseUrl: 'http://127.0.0.1:9' });
   try {

@@ -184,6 +184,21 @@ export const jobRouter = router({
       const processing = finished.map((j) => span(j.startedAt, j.finishedAt)).filter((x): x is number => x !== undefined);
       return { counts, queue_ms_p50: median(queue), processing_ms_p50: median(processing), sample: finished.length };
     }),
+
+  /**
+   * Every state change of a job, the current state first, until it is finished:
+   * a tRPC subscription, served as Server-Sent Events.
+   */
+  watch: publicProcedure.input(JobIdInput).subscription(async function* ({ ctx, input, signal }) {
+    let job = await findJob(ctx, input.job_id);
+    yield statusView(job);
+    while (!isTerminal(job.status) && !signal?.aborted) {
+      const next = await nextChange(ctx, job, 15_000, signal);
+      if (!next) return;
+      if (next.status !== job.status) yield statusView(next);
+      job = next;
+    }
+  }),
 });
 
 /** An opaque page cursor: the last row's (created_at, job_id), base64url. */
