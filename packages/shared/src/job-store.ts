@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { JobOptions, type WebhookState } from './api-schemas.js';
 import type { Description } from './describer.js';
 import { openDatabase, type Database, type Dialect, type JobsTable } from './database.js';
@@ -71,6 +71,34 @@ const now = () => new Date().toISOString();
 
 const newWebhook = (url: string): WebhookState => ({ url, attempts: 0, delivered_at: null, last_status: null, last_error: null });
 
+/** The row of a job just accepted: queued, nothing described yet. */
+function newRow(job: NewJob, at: string): Insertable<JobsTable> {
+  return {
+    job_id: job.jobId,
+    status: 'queued',
+    filename: job.filename,
+    media_type: job.mediaType,
+    byte_size: job.byteSize,
+    sha256: job.sha256,
+    width: job.width,
+    height: job.height,
+    description: null,
+    generated_by: null,
+    details: null,
+    error_code: null,
+    error_message: null,
+    attempts: 0,
+    created_at: at,
+    updated_at: at,
+    started_at: null,
+    finished_at: null,
+    lease_until: null,
+    owner: job.owner,
+    options: JSON.stringify(job.options),
+    webhook: job.webhookUrl ? JSON.stringify(newWebhook(job.webhookUrl)) : null,
+  };
+}
+
 /** Queued, or processing under a lease that ran out before `at`. */
 function takeable(at: string) {
   return (eb: ExpressionBuilder<Database, 'jobs'>) =>
@@ -99,35 +127,7 @@ export class JobStore {
   }
 
   async insert(job: NewJob): Promise<Job> {
-    const at = now();
-    const row = await this.db
-      .insertInto('jobs')
-      .values({
-        job_id: job.jobId,
-        status: 'queued',
-        filename: job.filename,
-        media_type: job.mediaType,
-        byte_size: job.byteSize,
-        sha256: job.sha256,
-        width: job.width,
-        height: job.height,
-        description: null,
-        generated_by: null,
-        details: null,
-        error_code: null,
-        error_message: null,
-        attempts: 0,
-        created_at: at,
-        updated_at: at,
-        started_at: null,
-        finished_at: null,
-        lease_until: null,
-        owner: job.owner,
-        options: JSON.stringify(job.options),
-        webhook: job.webhookUrl ? JSON.stringify(newWebhook(job.webhookUrl)) : null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await this.db.insertInto('jobs').values(newRow(job, now())).returningAll().executeTakeFirstOrThrow();
     return toJob(row);
   }
 
@@ -419,28 +419,13 @@ export class JobStore {
     const row = await this.db
       .insertInto('jobs')
       .values({
-        job_id: job.jobId,
+        ...newRow(job, at),
         status: 'done',
-        filename: job.filename,
-        media_type: job.mediaType,
-        byte_size: job.byteSize,
-        sha256: job.sha256,
-        width: job.width,
-        height: job.height,
         description: result.description,
         generated_by: result.generatedBy,
         details: JSON.stringify(result.details),
-        error_code: null,
-        error_message: null,
-        attempts: 0,
-        created_at: at,
-        updated_at: at,
         started_at: at,
         finished_at: at,
-        lease_until: null,
-        owner: job.owner,
-        options: JSON.stringify(job.options),
-        webhook: job.webhookUrl ? JSON.stringify(newWebhook(job.webhookUrl)) : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
