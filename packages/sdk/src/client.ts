@@ -2,19 +2,22 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, isNonJsonSerializable, splitLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
-import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@depict/server';
+import type * as Api from '@depict/shared';
 import { DepictJobFailedError, DepictTimeoutError, toApiError } from './errors.js';
 
-type Outputs = inferRouterOutputs<AppRouter>;
-export type SubmitResponse = Outputs['job']['submit'];
-export type StatusResponse = Outputs['job']['status'];
-export type ResultResponse = Outputs['job']['result'];
-export type DoneResult = Extract<ResultResponse, { status: 'done' }>;
-export type JobStatus = StatusResponse['status'];
-export type ListResponse = Outputs['job']['list'];
-export type DeleteResponse = Outputs['job']['delete'];
-export type StatsResponse = Outputs['job']['stats'];
+// The public types are the API's zod schemas' types (the router's outputs are built from
+// the same schemas, so every method below is checked against the router). The router type
+// itself stays private: the published declarations bundle these types alone, so the
+// package installs without the server.
+export type SubmitResponse = Api.SubmitResponse;
+export type StatusResponse = Api.StatusResponse;
+export type ResultResponse = Api.ResultResponse;
+export type DoneResult = Api.DoneResult;
+export type JobStatus = Api.JobStatus;
+export type ListResponse = Api.ListResponse;
+export type DeleteResponse = Api.DeleteResponse;
+export type StatsResponse = Api.StatsResponse;
 
 /** A path on disk, raw bytes, or a Blob/File. */
 export type ImageSource = string | Uint8Array | Blob;

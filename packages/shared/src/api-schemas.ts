@@ -66,6 +66,7 @@ export const DoneResult = z
     completed_at: z.string(),
   })
   .meta({ id: 'DoneResult' });
+export type DoneResult = z.infer<typeof DoneResult>;
 
 export const FailedResult = z
   .object({
@@ -138,6 +139,7 @@ export const DeleteResponse = z
     deleted: z.boolean().describe('true: a finished job was deleted with its data (HTTP 204); false: a queued job was canceled (200).'),
   })
   .meta({ id: 'DeleteResponse' });
+export type DeleteResponse = z.infer<typeof DeleteResponse>;
 
 export const StatsResponse = z
   .object({

@@ -1,0 +1,104 @@
+// The SDK as its users get it: packed into a tarball, installed into a fresh Node
+// project outside the workspace (no @depict/server, no @depict/shared), type-checked
+// with tsc and run against a live server. Its types must be real, not `any`: the
+// consumer below holds @ts-expect-error lines that fail the compile if they are.
+import { execFile } from 'node:child_process';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { scene } from '../../../test-support/images.js';
+import { REPO_ROOT, Stack, tempDir } from '../../../test-support/processes.js';
+
+const run = promisify(execFile);
+const packaged = suite('@depict/sdk packed and installed in a separate project');
+const stack = new Stack();
+let project: Awaited<ReturnType<typeof tempDir>>;
+
+const CONSUMER = `
+import { readFile } from 'node:fs/promises';
+import { DepictClient, DepictApiError, type DoneResult, type JobStatus } from '@depict/sdk';
+
+const client = new DepictClient({ baseUrl: process.env.DEPICT_URL! });
+const image = await readFile(process.argv[2]!);
+
+const result: DoneResult = await client.describe(image, { filename: 'scene.png', length: 'alt' });
+const status: JobStatus = (await client.status(result.job_id)).status;
+// @ts-expect-error -- a job's status is a closed set of strings
+const wrong: JobStatus = 'finished';
+// @ts-expect-error -- results have no such field
+result.descripton;
+
+let missing = '';
+try {
+  await client.result('00000000-0000-4000-8000-000000000000');
+} catch (err) {
+  if (err instanceof DepictApiError) missing = err.code + ' ' + err.status;
+}
+const page = await client.list({ status: 'done', limit: 5 });
+console.log(JSON.stringify({ id: result.job_id, description: result.description, status, missing, listed: page.items.length, wrong }));
+`;
+
+packaged.before(async () => {
+  project = await tempDir('depict-sdk-consumer-');
+  assert.ok(!project.path.startsWith(REPO_ROOT), 'the consumer project lives outside the workspace');
+  await stack.start();
+});
+packaged.after(async () => {
+  await stack.stop();
+  await project.remove();
+});
+
+packaged('the packed SDK installs alone, type-checks with tsc and describes an image', async () => {
+  const sdkDir = path.join(REPO_ROOT, 'packages/sdk');
+  await run('npx', ['--yes', 'pnpm@12.4.2', 'pack', '--pack-destination', project.path], { cwd: sdkDir });
+  const tarball = (await readdir(project.path)).find((name) => name.endsWith('.tgz'));
+  assert.ok(tarball, 'pnpm pack wrote a tarball');
+
+  const { stdout: listing } = await run('tar', ['-tzf', path.join(project.path, tarball!)]);
+  assert.ok(listing.includes('package/dist/depict-sdk.d.ts'), 'bundled declarations are packed');
+  assert.not.ok(/package\/(src|test)\//.test(listing), 'sources and tests stay out of the tarball');
+
+  await writeFile(path.join(project.path, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await writeFile(
+    path.join(project.path, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', types: ['node'] },
+      files: ['consumer.ts'],
+    }),
+  );
+  await writeFile(path.join(project.path, 'consumer.ts'), CONSUMER);
+  // Only the tarball and what any TypeScript user has: the registry serves the SDK's own
+  // dependencies (@trpc/client, zod, eventsource), nothing comes from the workspace.
+  await run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `./${tarball}`, 'typescript@5.9.3', '@types/node@20'],
+    { cwd: project.path, timeout: 240_000 },
+  );
+  assert.equal(await readdir(path.join(project.path, 'node_modules/@depict')), ['sdk'], 'no other workspace package came along');
+
+  await run(path.join(project.path, 'node_modules/.bin/tsc'), ['-p', '.'], { cwd: project.path }).catch((err: { stdout?: string }) => {
+    assert.unreachable(`tsc failed:\n${err.stdout}`);
+  });
+
+  const imageFile = path.join(project.path, 'scene.png');
+  await writeFile(imageFile, await scene(320, 240));
+  const { stdout } = await run('node', ['out/consumer.js', imageFile], {
+    cwd: project.path,
+    env: { ...process.env, DEPICT_URL: stack.url },
+    timeout: 60_000,
+  });
+  const out = JSON.parse(stdout.trim()) as { id: string; description: string; status: string; missing: string; listed: number };
+  assert.match(out.id, /^[0-9a-f-]{36}$/);
+  assert.ok(out.description.length > 10 && out.description.length <= 125, out.description);
+  assert.is(out.status, 'done');
+  assert.is(out.missing, 'not_found 404');
+  assert.ok(out.listed >= 1);
+
+  // The CLI ships in the same tarball.
+  const cli = await run(path.join(project.path, 'node_modules/.bin/depict'), ['result', out.id, '--server', stack.url], { cwd: project.path });
+  assert.ok(cli.stdout.includes(out.description), cli.stdout);
+});
+
+packaged.run();
