@@ -36,6 +36,16 @@ export async function get(baseUrl: string, path: string): Promise<Reply> {
   return reply(await fetch(`${baseUrl}${path}`));
 }
 
+/** POST a JSON body (or none), as curl -X POST would. */
+export async function post(baseUrl: string, path: string, body?: unknown): Promise<Reply> {
+  return reply(
+    await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    }),
+  );
+}
+
 /** Poll /result until the job is done or failed. */
 export async function waitForResult(baseUrl: string, jobId: string, timeoutMs = 30_000): Promise<Reply> {
   const deadline = Date.now() + timeoutMs;

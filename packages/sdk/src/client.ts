@@ -18,6 +18,8 @@ export type JobStatus = Api.JobStatus;
 export type ListResponse = Api.ListResponse;
 export type DeleteResponse = Api.DeleteResponse;
 export type StatsResponse = Api.StatsResponse;
+export type RetryManyResponse = Api.RetryManyResponse;
+export type Attempt = Api.Attempt;
 
 /** A path on disk, raw bytes, or a Blob/File. */
 export type ImageSource = string | Uint8Array | Blob;
@@ -142,6 +144,19 @@ export class DepictClient {
   /** Cancel a queued job, or delete a finished one with its data. */
   delete(jobId: string): Promise<DeleteResponse> {
     return this.call(() => this.trpc.job.delete.mutate({ job_id: jobId }));
+  }
+
+  /** Queue a failed job again as a new attempt (its history stays in details.attempts). */
+  retry(jobId: string): Promise<StatusResponse> {
+    return this.call(() => this.trpc.job.retry.mutate({ job_id: jobId }));
+  }
+
+  /** Queue again the failed jobs that match (failed since a time, with an error code), oldest first. */
+  retryMany(filter: { since?: string | Date; error_code?: string; limit?: number } = {}): Promise<RetryManyResponse> {
+    const { since, ...rest } = filter;
+    return this.call(() =>
+      this.trpc.job.retryMany.mutate({ ...rest, ...(since ? { since: since instanceof Date ? since.toISOString() : since } : {}) }),
+    );
   }
 
   status(jobId: string): Promise<StatusResponse> {

@@ -1,4 +1,5 @@
 export {
+  type Attempt,
   DepictClient,
   type DepictClientOptions,
   type DeleteResponse,
@@ -8,6 +9,7 @@ export {
   type ImageSource,
   type JobStatus,
   type ResultResponse,
+  type RetryManyResponse,
   type StatsResponse,
   type StatusResponse,
   type SubmitOptions,

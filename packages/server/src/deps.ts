@@ -1,7 +1,9 @@
-import type { JobEventSubscriber, Runtime } from '@depict/shared';
+import type { CircuitBreaker, JobEventSubscriber, Runtime } from '@depict/shared';
 
 /** The parts the server is built from; tests pass real ones made in a temp directory. */
 export interface AppDeps extends Runtime {
   /** Hears job state changes from every process, to answer watchers. */
   readonly subscriber: JobEventSubscriber;
+  /** The workers' shared vision circuit breaker, read for /ready. */
+  readonly breaker: CircuitBreaker;
 }

@@ -12,6 +12,8 @@ import {
   ListInput,
   ListResponse,
   ResultResponse,
+  RetryManyInput,
+  RetryManyResponse,
   StatusResponse,
   StatsResponse,
   StatusInput,
@@ -21,7 +23,7 @@ import {
   SubmitResponse,
 } from '@depict/shared';
 import type { AppDeps } from './deps.js';
-import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
+import { acceptUpload, cacheWanted, cleanFilename, enqueueSoon, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
 import { nextChange } from './job-watch.js';
 import { publicProcedure, router, type Context } from './trpc.js';
 
@@ -87,10 +89,10 @@ export const jobRouter = router({
     .input(StatusInput)
     .output(StatusResponse)
     .query(async ({ ctx, input, signal }) => {
-      const job = await findJob(ctx, input.job_id);
-      if (!input.wait || isTerminal(job.status)) return statusView(job);
+      let job = await findJob(ctx, input.job_id);
       // Long poll: answer at the next change, or after `wait` seconds with no change.
-      return statusView((await nextChange(ctx, job, input.wait * 1000, signal)) ?? job);
+      if (input.wait && !isTerminal(job.status)) job = (await nextChange(ctx, job, input.wait * 1000, signal)) ?? job;
+      return statusView(job, await ctx.store.attemptsOf(job.jobId));
     }),
 
   result: publicProcedure
@@ -108,7 +110,10 @@ export const jobRouter = router({
     })
     .input(JobIdInput)
     .output(ResultResponse)
-    .query(async ({ ctx, input }) => resultView(await findJob(ctx, input.job_id))),
+    .query(async ({ ctx, input }) => {
+      const job = await findJob(ctx, input.job_id);
+      return resultView(job, isTerminal(job.status) ? await ctx.store.attemptsOf(job.jobId) : undefined);
+    }),
 
   list: publicProcedure
     .meta({
@@ -130,7 +135,7 @@ export const jobRouter = router({
       const page = rows.slice(0, input.limit);
       const last = page.at(-1);
       return {
-        items: page.map(statusView),
+        items: page.map((job) => statusView(job)),
         next_cursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.jobId) : null,
       };
     }),
@@ -162,6 +167,70 @@ export const jobRouter = router({
       }
       const now = (await ctx.store.get(job.jobId))?.status ?? job.status;
       throw new DepictError('conflict', `The job is ${now}; a job being processed can be neither canceled nor deleted.`);
+    }),
+
+  retry: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/jobs/{job_id}/retry',
+        summary: 'Queue a failed job again',
+        description:
+          'A failed job (a dead letter) goes back to queued as a new attempt; its earlier attempts stay in details.attempts. ' +
+          '409 for a job that is not failed; 410 once its upload was removed (FAILED_RETENTION_HOURS).',
+        tags: ['jobs'],
+        protect: false,
+        errorResponses: { 404: 'No job with that id', 409: 'The job is not failed', 410: 'The upload is no longer kept' },
+      },
+    })
+    .input(JobIdInput)
+    .output(StatusResponse)
+    .mutation(async ({ ctx, input }) => {
+      const job = await findJob(ctx, input.job_id);
+      if (job.status !== 'failed') {
+        throw new DepictError('conflict', `The job is ${job.status}; only a failed job can be retried.`);
+      }
+      if (!(await ctx.blobs.exists(job.jobId))) throw uploadGone(ctx, job.jobId);
+      if (!(await ctx.store.retry(job.jobId))) {
+        const now = (await ctx.store.get(job.jobId))?.status ?? 'gone';
+        throw new DepictError('conflict', `The job is ${now}; only a failed job can be retried.`);
+      }
+      await requeued(ctx, job.jobId);
+      const again = await findJob(ctx, job.jobId);
+      return statusView(again, await ctx.store.attemptsOf(job.jobId));
+    }),
+
+  retryMany: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/jobs/retry',
+        summary: 'Queue many failed jobs again',
+        description:
+          'Failed jobs matching the filter (failed since a time, with an error code), oldest first, up to limit. ' +
+          'Answers with how many were queued again and how many could not be, their upload being gone.',
+        tags: ['jobs'],
+        protect: false,
+      },
+    })
+    .input(RetryManyInput)
+    .output(RetryManyResponse)
+    .mutation(async ({ ctx, input }) => {
+      const since = input.since ? new Date(input.since).toISOString() : undefined;
+      const failed = await ctx.store.listFailed({ owner: ctx.owner, since, errorCode: input.error_code, limit: input.limit });
+      const jobIds: string[] = [];
+      let uploadGone = 0;
+      for (const job of failed) {
+        if (!(await ctx.blobs.exists(job.jobId))) {
+          uploadGone++;
+          continue;
+        }
+        if (!(await ctx.store.retry(job.jobId))) continue; // retried meanwhile by another call
+        await requeued(ctx, job.jobId);
+        jobIds.push(job.jobId);
+      }
+      ctx.req.log?.info({ retried: jobIds.length, upload_gone: uploadGone }, 'failed jobs retried');
+      return { retried: jobIds.length, job_ids: jobIds, upload_gone: uploadGone };
     }),
 
   stats: publicProcedure
@@ -200,6 +269,21 @@ export const jobRouter = router({
     }
   }),
 });
+
+function uploadGone(ctx: Context, jobId: string): DepictError {
+  const hours = ctx.config.sweep.failedRetentionMs / 3_600_000;
+  return new DepictError(
+    'upload_gone',
+    `The image of job ${jobId} is no longer kept (failed jobs keep it for ${hours} h, FAILED_RETENTION_HOURS), ` +
+      'so the job cannot be retried. Submit the image again.',
+  );
+}
+
+/** A retried job is queued: tell watchers, and put it on the queue (or leave it to the reconciler). */
+async function requeued(ctx: Context, jobId: string): Promise<void> {
+  ctx.events.publish({ job_id: jobId, status: 'queued' });
+  await enqueueSoon(ctx, jobId, ctx.req.log ?? ctx.logger);
+}
 
 /** An opaque page cursor: the last row's (created_at, job_id), base64url. */
 function encodeCursor(createdAt: string, jobId: string): string {

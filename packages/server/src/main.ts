@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
-import { JobEventSubscriber, Sweeper, openRuntime } from '@depict/shared';
+import { JobEventSubscriber, Sweeper, createVisionBreaker, openRuntime } from '@depict/shared';
 import { createApp } from './app.js';
 import { createRateLimit } from './rate-limit.js';
 
@@ -16,11 +16,13 @@ const sweeper = new Sweeper({
   intervalMs: config.sweep.intervalMs,
   orphanMs: config.sweep.orphanUploadMs,
   retentionDays: config.sweep.retentionDays,
+  failedRetentionMs: config.sweep.failedRetentionMs,
 });
+const breaker = createVisionBreaker(config, logger);
 await sweeper.start();
 
 const rateLimit = createRateLimit(config, logger);
-const app = createApp({ ...runtime, subscriber }, { version, rateLimit });
+const app = createApp({ ...runtime, subscriber, breaker }, { version, rateLimit });
 const server = app.listen(config.port, config.host);
 await once(server, 'listening');
 const address = server.address();
@@ -37,7 +39,7 @@ async function shutdown(signal: string) {
   await once(server, 'close');
   await sweeper.stop();
   await rateLimit.close();
-  await Promise.all([subscriber.close(), events.close()]);
+  await Promise.all([subscriber.close(), events.close(), breaker.close()]);
   await queue.close(2_000).catch(() => undefined);
   await store.close();
   logger.info('stopped');

@@ -19,8 +19,13 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<{ nam
   }
 }
 
-/** Ready means both the job store and Redis answer now. */
+/**
+ * Ready means both the job store and Redis answer now. The vision circuit breaker is
+ * reported beside them; an open breaker does not make the service unready (jobs are still
+ * accepted; they fall back to the analyzer or wait).
+ */
 export async function readiness(deps: AppDeps) {
+  const breaker = deps.breaker.status().catch(() => ({ state: 'unknown' as const }));
   const checks = await Promise.all([
     check('job_store', () => deps.store.ping()),
     check('redis', async () => {
@@ -30,7 +35,8 @@ export async function readiness(deps: AppDeps) {
     }),
   ]);
   const failing = checks.filter((c) => !c.ok);
-  if (failing.length === 0) return { ready: true, checks };
+  const details = { vision_breaker: await breaker };
+  if (failing.length === 0) return { ready: true, checks, details };
   const message = `Not ready: ${failing.map((c) => `${c.name} (${c.error})`).join(', ')}.`;
-  return { ready: false, checks, error: { code: 'not_ready', message } };
+  return { ready: false, checks, details, error: { code: 'not_ready', message } };
 }

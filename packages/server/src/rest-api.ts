@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
-import { RESULT_RETRY_AFTER_S, errorBody } from '@depict/shared';
+import { DepictError, RESULT_RETRY_AFTER_S, errorBody } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import type { AppRouter } from './router.js';
 import type { Context } from './trpc.js';
@@ -41,6 +41,9 @@ export function restApi(
     router,
     createContext,
     responseMeta: ({ paths, data, errors }) => {
+      // Our codes decide REST statuses, including those tRPC has no code for (410).
+      const cause = errors[0]?.cause;
+      if (cause instanceof DepictError) return { status: cause.status };
       if (errors.length === 0 && paths?.[0] === 'job.result' && isPendingResult(data[0])) {
         return { status: 202, headers: { 'Retry-After': String(RESULT_RETRY_AFTER_S) } };
       }
@@ -55,6 +58,12 @@ export function restApi(
   });
   return (req, res, next) => {
     keepOnlyErrorField(res);
+    // A POST without a body (`curl -X POST .../retry`) means an empty JSON object.
+    const hasBody = (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
+    if (req.method === 'POST' && !req.headers['content-type'] && !hasBody) {
+      req.headers['content-type'] = 'application/json';
+      (req as { body?: unknown }).body = {};
+    }
     handler(req, res).catch(next);
   };
 }

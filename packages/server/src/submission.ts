@@ -132,7 +132,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
   }
 }
 
-async function enqueueSoon(deps: AppDeps, jobId: string, logger: Logger): Promise<void> {
+export async function enqueueSoon(deps: AppDeps, jobId: string, logger: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_WAIT_MS} ms`)), ENQUEUE_WAIT_MS);

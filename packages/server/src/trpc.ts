@@ -27,6 +27,8 @@ const TRPC_CODE: Record<ErrorCode, TRPCCode> = {
   not_found: 'NOT_FOUND',
   upload_timeout: 'TIMEOUT',
   conflict: 'CONFLICT',
+  // tRPC has no 410; REST answers 410 from ERROR_STATUS (rest-api.ts), tRPC clients get 412.
+  upload_gone: 'PRECONDITION_FAILED',
   too_large: 'PAYLOAD_TOO_LARGE',
   unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
   corrupt_image: 'UNPROCESSABLE_CONTENT',
@@ -78,7 +80,9 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       // The REST layer sends `error` alone; tRPC clients get it beside the usual shape.
       const { stack: _stack, ...data } = shape.data;
-      return { ...shape, data, error: publicError(error) };
+      // data.httpStatus is what SDK errors report: ours, where tRPC's code is only near it (410).
+      const httpStatus = error.cause instanceof DepictError ? error.cause.status : data.httpStatus;
+      return { ...shape, data: { ...data, httpStatus }, error: publicError(error) };
     },
   });
 

@@ -49,8 +49,13 @@ for (const [kind, make, name] of [
 
     const status = await get(stack.url, sent.body.status_url);
     assert.is(status.status, 200);
-    assert.equal(Object.keys(status.body).sort(), ['created_at', 'job_id', 'status', 'updated_at']);
+    assert.equal(Object.keys(status.body).sort(), ['created_at', 'details', 'job_id', 'status', 'updated_at']);
     assert.is(status.body.status, 'done');
+    const [attempt, ...more] = status.body.details.attempts;
+    assert.equal(more, [], 'one attempt');
+    assert.is(attempt.outcome, 'done');
+    assert.match(attempt.describer, /^depict-analyzer@/);
+    assert.equal(result.body.details.attempts, status.body.details.attempts);
     assert.equal(await uploadsLeft(), []);
   });
 }

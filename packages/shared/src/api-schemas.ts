@@ -43,6 +43,25 @@ export const WebhookState = z
   .meta({ id: 'WebhookState' });
 export type WebhookState = z.infer<typeof WebhookState>;
 
+/** One attempt at a job: the dead-letter history. */
+export const Attempt = z
+  .object({
+    attempt: z.number().int().describe('1 for the first take; retries and redeliveries count on.'),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+    outcome: z
+      .enum(['done', 'failed', 'abandoned'])
+      .nullable()
+      .describe('null while running; abandoned: its worker stopped answering and the job was taken again.'),
+    error: JobError.nullable(),
+    describer: z.string().nullable(),
+  })
+  .meta({ id: 'Attempt' });
+export type Attempt = z.infer<typeof Attempt>;
+
+/** What status and a failed result carry besides the state: the job's attempts. */
+export const JobDetails = z.object({ attempts: z.array(Attempt) }).meta({ id: 'JobDetails' });
+
 export const StatusResponse = z
   .object({
     job_id: z.uuid(),
@@ -51,6 +70,7 @@ export const StatusResponse = z
     updated_at: z.string().describe('ISO 8601, UTC.'),
     error: JobError.optional(),
     webhook: WebhookState.optional(),
+    details: JobDetails.optional().describe('Every attempt at the job (on /status; not in list pages or watch events).'),
   })
   .meta({ id: 'StatusResponse' });
 export type StatusResponse = z.infer<typeof StatusResponse>;
@@ -61,7 +81,9 @@ export const DoneResult = z
     status: z.literal('done'),
     description: z.string(),
     _generated_by: z.string().describe('"openai:<model>" or "depict-analyzer@<version>".'),
-    details: z.record(z.string(), z.unknown()),
+    details: z
+      .record(z.string(), z.unknown())
+      .describe("The describer's facts (analysis, usage, fallback_reason, ...) and `attempts`, as in JobDetails."),
     created_at: z.string(),
     completed_at: z.string(),
   })
@@ -73,6 +95,7 @@ export const FailedResult = z
     job_id: z.uuid(),
     status: z.literal('failed'),
     error: JobError,
+    details: JobDetails.optional(),
     created_at: z.string(),
     completed_at: z.string(),
   })
@@ -166,3 +189,23 @@ export const BatchSubmitResponse = z
   })
   .meta({ id: 'BatchSubmitResponse' });
 export type BatchSubmitResponse = z.infer<typeof BatchSubmitResponse>;
+
+/** POST /jobs/retry: which dead letters to queue again. */
+export const RetryManyInput = z.object({
+  status: z.literal('failed').default('failed').describe('Only failed jobs can be retried.'),
+  since: z.iso.datetime({ offset: true }).optional().describe('Only jobs that failed at or after this time (ISO 8601).'),
+  error_code: z.string().max(100).optional().describe('Only jobs that failed with this error code.'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const RetryManyResponse = z
+  .object({
+    retried: z.number().int().describe('Jobs queued again.'),
+    job_ids: z.array(z.string()),
+    upload_gone: z
+      .number()
+      .int()
+      .describe('Matching jobs whose upload was already removed (FAILED_RETENTION_HOURS); they cannot be retried.'),
+  })
+  .meta({ id: 'RetryManyResponse' });
+export type RetryManyResponse = z.infer<typeof RetryManyResponse>;

@@ -59,6 +59,8 @@ export const EnvSchema = z.object({
   OPENAI_TIMEOUT_MS: withDefault(positiveInt, '60000'),
   OPENAI_MAX_RETRIES: withDefault(z.coerce.number().int().min(0).max(10), '2'),
   OPENAI_FALLBACK: withDefault(z.enum(['analyzer', 'fail']), 'analyzer'),
+  VISION_BREAKER_FAILURES: withDefault(z.coerce.number().int().min(0).max(10_000), '5'),
+  VISION_BREAKER_COOLDOWN_S: withDefault(z.coerce.number().positive().max(86_400), '30'),
   WORKER_CONCURRENCY: withDefault(z.coerce.number().int().min(1).max(1024), '4'),
   JOB_TIMEOUT_MS: withDefault(positiveInt, '180000'),
   JOB_LEASE_MS: withDefault(z.coerce.number().int().min(300), '30000'),
@@ -66,6 +68,7 @@ export const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: withDefault(z.coerce.number().int().min(0), '30000'),
   SWEEP_INTERVAL_MS: withDefault(positiveInt, '300000'),
   RETENTION_DAYS: withDefault(z.coerce.number().min(0), '30'),
+  FAILED_RETENTION_HOURS: withDefault(z.coerce.number().min(0), '72'),
   ORPHAN_UPLOAD_MS: withDefault(z.coerce.number().int().min(0), '3600000'),
   RECONCILE_INTERVAL_MS: withDefault(positiveInt, '15000'),
   RECONCILE_GRACE_MS: withDefault(z.coerce.number().int().min(0), '10000'),
@@ -104,6 +107,11 @@ export interface Config {
     readonly maxRetries: number;
     /** What happens when the vision API keeps failing: describe offline, or fail the job. */
     readonly fallback: 'analyzer' | 'fail';
+    /**
+     * The circuit breaker around the vision API: after `failures` transient failures in
+     * a row (0: never) no calls are made for `cooldownMs`, then one probe call decides.
+     */
+    readonly breaker: { readonly failures: number; readonly cooldownMs: number };
   };
   readonly workerConcurrency: number;
   readonly jobs: {
@@ -116,8 +124,16 @@ export interface Config {
     /** SIGTERM waits this long for jobs in flight, then hands the rest back. */
     readonly shutdownGraceMs: number;
   };
-  /** Finished jobs older than retentionDays are deleted with their data (0: kept forever). */
-  readonly sweep: { readonly intervalMs: number; readonly orphanUploadMs: number; readonly retentionDays: number };
+  /**
+   * Finished jobs older than retentionDays are deleted with their data (0: kept forever).
+   * A failed job's upload is kept failedRetentionMs so it can be retried (0: removed at once).
+   */
+  readonly sweep: {
+    readonly intervalMs: number;
+    readonly orphanUploadMs: number;
+    readonly retentionDays: number;
+    readonly failedRetentionMs: number;
+  };
   readonly analyzer: { readonly ocr: 'auto' | 'on' | 'off'; readonly revealGps: boolean };
   readonly reconcile: { readonly intervalMs: number; readonly graceMs: number };
   /** Signs webhooks (Standard Webhooks); `whsec_`-prefixed base64, or any string. Unset: webhooks are refused. */
@@ -171,6 +187,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       timeoutMs: e.OPENAI_TIMEOUT_MS,
       maxRetries: e.OPENAI_MAX_RETRIES,
       fallback: e.OPENAI_FALLBACK,
+      breaker: { failures: e.VISION_BREAKER_FAILURES, cooldownMs: Math.round(e.VISION_BREAKER_COOLDOWN_S * 1000) },
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobs: {
@@ -179,7 +196,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       maxAttempts: e.MAX_ATTEMPTS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },
-    sweep: { intervalMs: e.SWEEP_INTERVAL_MS, orphanUploadMs: e.ORPHAN_UPLOAD_MS, retentionDays: e.RETENTION_DAYS },
+    sweep: {
+      intervalMs: e.SWEEP_INTERVAL_MS,
+      orphanUploadMs: e.ORPHAN_UPLOAD_MS,
+      retentionDays: e.RETENTION_DAYS,
+      failedRetentionMs: Math.round(e.FAILED_RETENTION_HOURS * 3_600_000),
+    },
     analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true' },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
     webhook: { secret: e.WEBHOOK_SECRET, allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' },

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
 import pg from 'pg';
 import type { JobStatus } from './job-status.js';
 
@@ -34,7 +34,25 @@ export interface JobsTable {
   options: string | null;
   /** JSON text: WebhookState. */
   webhook: string | null;
+  /** `attempts` when the job was last retried: each retry gets MAX_ATTEMPTS takes. */
+  attempts_base: Generated<number>;
 }
+
+/** One attempt at a job. outcome null: running (or its worker died and nobody took over yet). */
+export interface JobAttemptsTable {
+  job_id: string;
+  attempt: number;
+  started_at: string;
+  finished_at: string | null;
+  outcome: AttemptOutcome | null;
+  error_code: string | null;
+  error_message: string | null;
+  /** Which describer worked on it: `openai:<model>`, `depict-analyzer@<version>`, ... */
+  describer: string | null;
+}
+
+/** done / failed: the attempt ended the job. abandoned: its worker stopped answering (died). */
+export type AttemptOutcome = 'done' | 'failed' | 'abandoned';
 
 export interface IdempotencyKeysTable {
   /** The caller's owner hash (or "") and the client's key. */
@@ -48,6 +66,7 @@ export interface IdempotencyKeysTable {
 export interface Database {
   jobs: JobsTable;
   idempotency_keys: IdempotencyKeysTable;
+  job_attempts: JobAttemptsTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

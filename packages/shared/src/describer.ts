@@ -45,14 +45,23 @@ export interface Describer {
 /**
  * A describer's way to fail with a reason a client can read. Anything else a describer
  * throws is recorded as `describe_failed` with its message.
+ *
+ * `transient`: the service behind the describer is unwell (a timeout, refused
+ * connection, 429 or 5xx), which is what the vision circuit breaker counts.
+ * `retryAfterMs`: not a failure of the job at all; it should wait this long and run
+ * again, without using up an attempt (the breaker is open and there is no fallback).
  */
 export class DescribeError extends Error {
   override readonly name = 'DescribeError';
+  readonly transient: boolean;
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; transient?: boolean; retryAfterMs?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.transient = options?.transient ?? false;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }

@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   upload_timeout: 408,
   conflict: 409,
+  upload_gone: 410,
   too_large: 413,
   unsupported_media_type: 415,
   corrupt_image: 422,

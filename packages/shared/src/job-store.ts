@@ -1,7 +1,7 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
-import { JobOptions, type WebhookState } from './api-schemas.js';
+import { JobOptions, type Attempt, type WebhookState } from './api-schemas.js';
 import type { Description } from './describer.js';
-import { openDatabase, type Database, type Dialect, type JobsTable } from './database.js';
+import { openDatabase, type Database, type Dialect, type JobAttemptsTable, type JobsTable } from './database.js';
 import type { JobError } from './errors.js';
 import type { JobStatus } from './job-status.js';
 import { migrateToLatest } from './migrate.js';
@@ -29,7 +29,10 @@ export interface Job extends NewJob {
   readonly generatedBy: string | null;
   readonly details: Record<string, unknown> | null;
   readonly error: JobError | null;
+  /** Takes so far, over the job's whole life (retries included). */
   readonly attempts: number;
+  /** `attempts` when the job was last retried: MAX_ATTEMPTS counts from here. */
+  readonly attemptsBase: number;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly startedAt: string | null;
@@ -56,6 +59,7 @@ function toJob(row: Selectable<JobsTable>): Job {
     details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
     error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
     attempts: row.attempts,
+    attemptsBase: row.attempts_base,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     startedAt: row.started_at,
@@ -67,7 +71,20 @@ function toJob(row: Selectable<JobsTable>): Job {
   };
 }
 
+function toAttempt(row: Selectable<JobAttemptsTable>): Attempt {
+  return {
+    attempt: row.attempt,
+    started_at: row.started_at,
+    finished_at: row.finished_at,
+    outcome: row.outcome,
+    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    describer: row.describer,
+  };
+}
+
 const now = () => new Date().toISOString();
+
+const FINISHED: JobStatus[] = ['done', 'failed', 'canceled'];
 
 const newWebhook = (url: string): WebhookState => ({ url, attempts: 0, delivered_at: null, last_status: null, last_error: null });
 
@@ -97,6 +114,11 @@ function newRow(job: NewJob, at: string): Insertable<JobsTable> {
     options: JSON.stringify(job.options),
     webhook: job.webhookUrl ? JSON.stringify(newWebhook(job.webhookUrl)) : null,
   };
+}
+
+/** Takes left before MAX_ATTEMPTS: counted since the job was last retried. */
+function takesUsed(eb: ExpressionBuilder<Database, 'jobs'>) {
+  return eb(eb.ref('attempts'), '-', eb.ref('attempts_base'));
 }
 
 /** Queued, or processing under a lease that ran out before `at`. */
@@ -143,26 +165,46 @@ export class JobStore {
 
   /**
    * Take a job to process: queued -> processing, or processing -> processing again when
-   * the worker that held it let its lease run out (it died). Each take is an attempt.
-   * Undefined when the job is someone else's, finished, or out of attempts.
+   * the worker that held it let its lease run out (it died; its attempt is recorded as
+   * abandoned). Each take is an attempt, recorded with `describer`. Undefined when the
+   * job is someone else's, finished, or out of attempts.
    */
-  async claim(jobId: string, options: { leaseMs: number; maxAttempts: number }): Promise<Job | undefined> {
+  async claim(jobId: string, options: { leaseMs: number; maxAttempts: number; describer: string }): Promise<Job | undefined> {
     const at = new Date();
-    const row = await this.db
-      .updateTable('jobs')
-      .set({
-        status: 'processing',
-        attempts: sql`attempts + 1`,
-        started_at: at.toISOString(),
-        updated_at: at.toISOString(),
-        lease_until: new Date(at.getTime() + options.leaseMs).toISOString(),
-      })
-      .where('job_id', '=', jobId)
-      .where(takeable(at.toISOString()))
-      .where('attempts', '<', options.maxAttempts)
-      .returningAll()
-      .executeTakeFirst();
-    return row && toJob(row);
+    const iso = at.toISOString();
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('jobs')
+        .set({
+          status: 'processing',
+          attempts: sql`attempts + 1`,
+          started_at: iso,
+          updated_at: iso,
+          lease_until: new Date(at.getTime() + options.leaseMs).toISOString(),
+        })
+        .where('job_id', '=', jobId)
+        .where(takeable(iso))
+        .where((eb) => eb(takesUsed(eb), '<', options.maxAttempts))
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      await abandonOpenAttempts(trx, jobId, iso);
+      await trx
+        .insertInto('job_attempts')
+        .values({ job_id: jobId, attempt: row.attempts, started_at: iso, describer: options.describer })
+        .onConflict((oc) =>
+          oc.columns(['job_id', 'attempt']).doUpdateSet({
+            started_at: iso,
+            finished_at: null,
+            outcome: null,
+            error_code: null,
+            error_message: null,
+            describer: options.describer,
+          }),
+        )
+        .execute();
+      return toJob(row);
+    });
   }
 
   /**
@@ -183,9 +225,11 @@ export class JobStore {
       })
       .where('job_id', '=', jobId)
       .where(takeable(at))
-      .where('attempts', '>=', maxAttempts)
+      .where((eb) => eb(takesUsed(eb), '>=', maxAttempts))
       .executeTakeFirst();
-    return res.numUpdatedRows === 1n;
+    if (res.numUpdatedRows !== 1n) return false;
+    await abandonOpenAttempts(this.db, jobId, at);
+    return true;
   }
 
   /** Keep holding a job while working on it. False when the lease was lost to another worker. */
@@ -205,14 +249,18 @@ export class JobStore {
    * given back, so stopping workers never uses up a job's attempts.
    */
   async release(jobId: string, attempt: number): Promise<boolean> {
-    const res = await this.db
-      .updateTable('jobs')
-      .set({ status: 'queued', attempts: sql`attempts - 1`, lease_until: null, updated_at: now() })
-      .where('job_id', '=', jobId)
-      .where('status', '=', 'processing')
-      .where('attempts', '=', attempt)
-      .executeTakeFirst();
-    return res.numUpdatedRows === 1n;
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('jobs')
+        .set({ status: 'queued', attempts: sql`attempts - 1`, lease_until: null, updated_at: now() })
+        .where('job_id', '=', jobId)
+        .where('status', '=', 'processing')
+        .where('attempts', '=', attempt)
+        .executeTakeFirst();
+      if (res.numUpdatedRows !== 1n) return false;
+      await trx.deleteFrom('job_attempts').where('job_id', '=', jobId).where('attempt', '=', attempt).execute();
+      return true;
+    });
   }
 
   /**
@@ -221,24 +269,28 @@ export class JobStore {
    */
   async complete(jobId: string, attempt: number, result: Completion): Promise<boolean> {
     const at = now();
-    const res = await this.db
-      .updateTable('jobs')
-      .set({
-        status: 'done',
-        description: result.description,
-        generated_by: result.generatedBy,
-        details: JSON.stringify(result.details),
-        error_code: null,
-        error_message: null,
-        updated_at: at,
-        finished_at: at,
-        lease_until: null,
-      })
-      .where('job_id', '=', jobId)
-      .where('status', '=', 'processing')
-      .where('attempts', '=', attempt)
-      .executeTakeFirst();
-    return res.numUpdatedRows === 1n;
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('jobs')
+        .set({
+          status: 'done',
+          description: result.description,
+          generated_by: result.generatedBy,
+          details: JSON.stringify(result.details),
+          error_code: null,
+          error_message: null,
+          updated_at: at,
+          finished_at: at,
+          lease_until: null,
+        })
+        .where('job_id', '=', jobId)
+        .where('status', '=', 'processing')
+        .where('attempts', '=', attempt)
+        .executeTakeFirst();
+      if (res.numUpdatedRows !== 1n) return false;
+      await endAttempt(trx, jobId, attempt, { finished_at: at, outcome: 'done', describer: result.generatedBy });
+      return true;
+    });
   }
 
   /**
@@ -247,23 +299,77 @@ export class JobStore {
    */
   async fail(jobId: string, error: JobError, attempt?: number): Promise<boolean> {
     const at = now();
-    let query = this.db
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx
+        .updateTable('jobs')
+        .set({
+          status: 'failed',
+          error_code: error.code,
+          error_message: error.message,
+          updated_at: at,
+          finished_at: at,
+          lease_until: null,
+        })
+        .where('job_id', '=', jobId);
+      query =
+        attempt === undefined
+          ? query.where('status', '=', 'queued')
+          : query.where('status', '=', 'processing').where('attempts', '=', attempt);
+      const res = await query.executeTakeFirst();
+      if (res.numUpdatedRows !== 1n) return false;
+      if (attempt !== undefined) {
+        await endAttempt(trx, jobId, attempt, {
+          finished_at: at,
+          outcome: 'failed',
+          error_code: error.code,
+          error_message: error.message,
+        });
+      }
+      return true;
+    });
+  }
+
+  /**
+   * failed -> queued: a dead letter goes back on the queue as a new attempt, with
+   * MAX_ATTEMPTS takes of its own; its history is kept. False when it is not failed.
+   */
+  async retry(jobId: string): Promise<boolean> {
+    const job = await this.get(jobId);
+    if (!job || job.status !== 'failed') return false;
+    const res = await this.db
       .updateTable('jobs')
       .set({
-        status: 'failed',
-        error_code: error.code,
-        error_message: error.message,
-        updated_at: at,
-        finished_at: at,
+        status: 'queued',
+        attempts_base: sql`attempts`,
+        error_code: null,
+        error_message: null,
+        updated_at: now(),
+        started_at: null,
+        finished_at: null,
         lease_until: null,
+        // The webhook fires again for the new ending.
+        webhook: job.webhook ? JSON.stringify(newWebhook(job.webhook.url)) : null,
       })
-      .where('job_id', '=', jobId);
-    query =
-      attempt === undefined
-        ? query.where('status', '=', 'queued')
-        : query.where('status', '=', 'processing').where('attempts', '=', attempt);
-    const res = await query.executeTakeFirst();
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'failed')
+      .executeTakeFirst();
     return res.numUpdatedRows === 1n;
+  }
+
+  /** Every attempt at a job, first to last. */
+  async attemptsOf(jobId: string): Promise<Attempt[]> {
+    const rows = await this.db.selectFrom('job_attempts').selectAll().where('job_id', '=', jobId).orderBy('attempt').execute();
+    return rows.map(toAttempt);
+  }
+
+  /** Failed jobs (the dead letters), oldest failure first, for retrying many at once. */
+  async listFailed(filter: { owner: string | null; since?: string | undefined; errorCode?: string | undefined; limit: number }) {
+    let query = this.db.selectFrom('jobs').selectAll().where('status', '=', 'failed');
+    if (filter.owner !== null) query = query.where('owner', '=', filter.owner);
+    if (filter.since) query = query.where('finished_at', '>=', filter.since);
+    if (filter.errorCode) query = query.where('error_code', '=', filter.errorCode);
+    const rows = await query.orderBy('finished_at').orderBy('job_id').limit(filter.limit).execute();
+    return rows.map(toJob);
   }
 
   /**
@@ -301,12 +407,12 @@ export class JobStore {
 
   /** Delete a finished job's row. False when it is not finished (or not there). */
   async deleteFinished(jobId: string): Promise<boolean> {
-    const res = await this.db
-      .deleteFrom('jobs')
-      .where('job_id', '=', jobId)
-      .where('status', 'in', ['done', 'failed', 'canceled'])
-      .executeTakeFirst();
-    return res.numDeletedRows === 1n;
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.deleteFrom('jobs').where('job_id', '=', jobId).where('status', 'in', FINISHED).executeTakeFirst();
+      if (res.numDeletedRows !== 1n) return false;
+      await trx.deleteFrom('job_attempts').where('job_id', '=', jobId).execute();
+      return true;
+    });
   }
 
   /**
@@ -340,13 +446,16 @@ export class JobStore {
     const rows = await this.db
       .selectFrom('jobs')
       .select('job_id')
-      .where('status', 'in', ['done', 'failed', 'canceled'])
+      .where('status', 'in', FINISHED)
       .where('finished_at', '<', before)
       .limit(limit)
       .execute();
     const ids = rows.map((r) => r.job_id);
     if (ids.length > 0) {
-      await this.db.deleteFrom('jobs').where('job_id', 'in', ids).where('status', 'in', ['done', 'failed', 'canceled']).execute();
+      await this.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('jobs').where('job_id', 'in', ids).where('status', 'in', FINISHED).execute();
+        await trx.deleteFrom('job_attempts').where('job_id', 'in', ids).execute();
+      });
     }
     return ids;
   }
@@ -440,4 +549,25 @@ export class JobStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+type Db = Kysely<Database>;
+
+/** Attempts still open (their worker died) end as abandoned when the job is taken or given up. */
+async function abandonOpenAttempts(db: Db, jobId: string, at: string): Promise<void> {
+  await db
+    .updateTable('job_attempts')
+    .set({ finished_at: at, outcome: 'abandoned' })
+    .where('job_id', '=', jobId)
+    .where('outcome', 'is', null)
+    .execute();
+}
+
+async function endAttempt(
+  db: Db,
+  jobId: string,
+  attempt: number,
+  end: Pick<JobAttemptsTable, 'finished_at' | 'outcome'> & Partial<Pick<JobAttemptsTable, 'error_code' | 'error_message' | 'describer'>>,
+): Promise<void> {
+  await db.updateTable('job_attempts').set(end).where('job_id', '=', jobId).where('attempt', '=', attempt).execute();
 }

@@ -1,8 +1,11 @@
-import type { ResultResponse, StatusResponse } from './api-schemas.js';
+import type { Attempt, ResultResponse, StatusResponse } from './api-schemas.js';
 import type { Job } from './job-store.js';
 
-/** How a stored job is shown to clients: the wire shapes in @depict/shared's api-schemas. */
-export function statusView(job: Job): StatusResponse {
+/**
+ * How a stored job is shown to clients: the wire shapes in @depict/shared's api-schemas.
+ * With its attempts, they are shown in `details.attempts`.
+ */
+export function statusView(job: Job, attempts?: Attempt[]): StatusResponse {
   return {
     job_id: job.jobId,
     status: job.status,
@@ -10,10 +13,11 @@ export function statusView(job: Job): StatusResponse {
     updated_at: job.updatedAt,
     ...(job.error ? { error: job.error } : {}),
     ...(job.webhook ? { webhook: job.webhook } : {}),
+    ...(attempts ? { details: { attempts } } : {}),
   };
 }
 
-export function resultView(job: Job): ResultResponse {
+export function resultView(job: Job, attempts?: Attempt[]): ResultResponse {
   switch (job.status) {
     case 'done':
       return {
@@ -21,7 +25,7 @@ export function resultView(job: Job): ResultResponse {
         status: 'done',
         description: job.description ?? '',
         _generated_by: job.generatedBy ?? '',
-        details: job.details ?? {},
+        details: { ...job.details, ...(attempts ? { attempts } : {}) },
         created_at: job.createdAt,
         completed_at: job.finishedAt ?? job.updatedAt,
       };
@@ -30,6 +34,7 @@ export function resultView(job: Job): ResultResponse {
         job_id: job.jobId,
         status: 'failed',
         error: job.error ?? { code: 'unknown', message: 'The job failed without a recorded reason.' },
+        ...(attempts ? { details: { attempts } } : {}),
         created_at: job.createdAt,
         completed_at: job.finishedAt ?? job.updatedAt,
       };

@@ -16,12 +16,15 @@ export interface SweeperOptions {
   readonly orphanMs: number;
   /** Finished jobs older than this many days are deleted with their data; 0 keeps them. */
   readonly retentionDays: number;
+  /** A failed job's upload is kept this long after it failed, for a retry. */
+  readonly failedRetentionMs: number;
 }
 
 /**
- * Removes finished jobs past RETENTION_DAYS, and uploads nobody will read: partial files left in tmp/ by a server that died
- * mid-upload, and blobs whose job is finished or was never recorded. Runs at start and
- * on an interval; only files older than orphanMs are considered.
+ * Removes finished jobs past RETENTION_DAYS, and uploads nobody will read: partial files
+ * left in tmp/ by a server that died mid-upload, blobs whose job was never recorded, and
+ * blobs of finished jobs (a failed job's only after FAILED_RETENTION_HOURS, since it may
+ * be retried). Runs at start and on an interval; only files older than orphanMs count.
  */
 export class Sweeper {
   private readonly periodic: Periodic;
@@ -51,7 +54,9 @@ export class Sweeper {
     for (const jobId of await blobs.list()) {
       if (!(await old(blobs.pathOf(jobId)))) continue;
       const job = await store.get(jobId);
-      if (!job || isTerminal(job.status)) {
+      const retryable =
+        job?.status === 'failed' && Date.parse(job.finishedAt ?? job.updatedAt) > Date.now() - this.options.failedRetentionMs;
+      if (!job || (isTerminal(job.status) && !retryable)) {
         await blobs.delete(jobId);
         removed++;
       }

@@ -70,7 +70,7 @@ for (const backend of [sqlite, postgres]) {
     assert.equal(await store.get(job.jobId), saved);
   });
 
-  const LEASE = { leaseMs: 60_000, maxAttempts: 3 };
+  const LEASE = { leaseMs: 60_000, maxAttempts: 3, describer: 'test' };
 
   test('claim moves queued -> processing once; a second claim gets nothing while the lease holds', async () => {
     const job = newJob();
@@ -86,7 +86,7 @@ for (const backend of [sqlite, postgres]) {
   test('a job whose lease ran out can be taken again, as a new attempt; the old attempt can no longer finish it', async () => {
     const job = newJob();
     await store.insert(job);
-    await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 3 });
+    await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 3, describer: 'test' });
     await new Promise((r) => setTimeout(r, 5));
     const second = await store.claim(job.jobId, LEASE);
     assert.is(second?.attempts, 2);
@@ -102,10 +102,10 @@ for (const backend of [sqlite, postgres]) {
     const job = newJob();
     await store.insert(job);
     for (let i = 1; i <= 2; i++) {
-      assert.is((await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 2 }))?.attempts, i);
+      assert.is((await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 2, describer: 'test' }))?.attempts, i);
       await new Promise((r) => setTimeout(r, 5));
     }
-    assert.is(await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 2 }), undefined);
+    assert.is(await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 2, describer: 'test' }), undefined);
     assert.is(await store.failExhausted(job.jobId, 2), true);
     const failed = await store.get(job.jobId);
     assert.is(failed?.status, 'failed');
@@ -151,11 +151,61 @@ for (const backend of [sqlite, postgres]) {
     assert.equal(failed?.error, { code: 'vision_api_error', message: 'answered 500' });
   });
 
+  test('every attempt is recorded; a retried dead letter gets attempts of its own and keeps its history', async () => {
+    const job = newJob();
+    await store.insert(job);
+    const twoTakes = { leaseMs: 1, maxAttempts: 2, describer: 'openai:test' };
+    await store.claim(job.jobId, twoTakes); // its worker dies: the lease runs out
+    await new Promise((r) => setTimeout(r, 5));
+    await store.claim(job.jobId, { ...twoTakes, leaseMs: 60_000 });
+    assert.is(await store.fail(job.jobId, { code: 'vision_api_error', message: 'answered 503' }, 2), true);
+    assert.is(await store.claim(job.jobId, twoTakes), undefined, 'a failed job is not taken');
+    assert.is(await store.retry(job.jobId), true);
+    assert.is(await store.retry(job.jobId), false, 'only a failed job is retried');
+    const queued = await store.get(job.jobId);
+    assert.is(queued?.status, 'queued');
+    assert.is(queued?.error, null);
+    assert.is(queued?.attemptsBase, 2);
+    // Two takes were used before the retry; the retry has two of its own.
+    const third = await store.claim(job.jobId, { ...twoTakes, leaseMs: 60_000 });
+    assert.is(third?.attempts, 3);
+    const done = { description: 'A cat.', generatedBy: 'openai:test-model', details: {} };
+    assert.is(await store.complete(job.jobId, 3, done), true);
+    const history = await store.attemptsOf(job.jobId);
+    assert.equal(
+      history.map((a) => [a.attempt, a.outcome, a.error?.code ?? null, a.describer]),
+      [
+        [1, 'abandoned', null, 'openai:test'],
+        [2, 'failed', 'vision_api_error', 'openai:test'],
+        [3, 'done', null, 'openai:test-model'],
+      ],
+    );
+    assert.ok(history.every((a) => a.finished_at !== null && a.started_at <= a.finished_at));
+    assert.is(await store.deleteFinished(job.jobId), true);
+    assert.equal(await store.attemptsOf(job.jobId), [], 'attempts go with the job');
+  });
+
+  test('a released attempt is not history; listFailed filters the dead letters', async () => {
+    const job = newJob();
+    await store.insert(job);
+    await store.claim(job.jobId, LEASE);
+    await store.release(job.jobId, 1);
+    assert.equal(await store.attemptsOf(job.jobId), []);
+    await store.claim(job.jobId, LEASE);
+    await store.fail(job.jobId, { code: 'timeout', message: 'too slow' }, 1);
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const timeouts = await store.listFailed({ owner: null, since, errorCode: 'timeout', limit: 100 });
+    assert.ok(timeouts.some((j) => j.jobId === job.jobId));
+    assert.not.ok((await store.listFailed({ owner: null, errorCode: 'other', limit: 100 })).some((j) => j.jobId === job.jobId));
+    const future = new Date(Date.now() + 60_000).toISOString();
+    assert.not.ok((await store.listFailed({ owner: null, since: future, limit: 100 })).some((j) => j.jobId === job.jobId));
+  });
+
   test('listStale finds old queued jobs and processing ones whose lease ran out, not others', async () => {
     const [queued, held, expired] = [newJob(), newJob(), newJob()];
     for (const j of [queued, held, expired]) await store.insert(j);
     await store.claim(held.jobId, LEASE);
-    await store.claim(expired.jobId, { leaseMs: 1, maxAttempts: 3 });
+    await store.claim(expired.jobId, { leaseMs: 1, maxAttempts: 3, describer: 'test' });
     await new Promise((r) => setTimeout(r, 5));
     const later = new Date(Date.now() + 1000).toISOString();
     const stale = await store.listStale({ queuedBefore: later, limit: 1000 });

@@ -19,14 +19,22 @@ export interface ProcessorOptions {
   readonly events?: { publish(event: { job_id: string; status: 'queued' | 'processing' | 'done' | 'failed' }): void };
   /** Called once a job has its final state (for webhooks). */
   readonly onFinished?: (jobId: string) => void;
+  /**
+   * A failed job's upload is kept this long so the job can be retried (the sweeper
+   * removes it after); 0 deletes it at once.
+   */
+  readonly failedRetentionMs: number;
+  /** Called when a job was handed back to wait (the vision breaker is open): enqueue it again after `delayMs`. */
+  readonly onDeferred?: (jobId: string, delayMs: number) => void;
 }
 
 /**
  * done / failed: the final state is stored. skipped: the job was not ours to take.
  * lost: another worker took it over while this one worked (our lease ran out).
  * released: handed back to the queue because this worker is shutting down.
+ * deferred: handed back to wait, because the describer cannot run it now.
  */
-export type Outcome = 'done' | 'failed' | 'skipped' | 'lost' | 'released';
+export type Outcome = 'done' | 'failed' | 'skipped' | 'lost' | 'released' | 'deferred';
 
 /** Why a job's work was stopped. */
 type StopReason = 'timeout' | 'lost' | 'shutdown';
@@ -66,12 +74,13 @@ export class JobProcessor {
 
   async process(jobId: string): Promise<Outcome> {
     const { store, blobs, describer, logger, leaseMs, maxAttempts, timeoutMs } = this.options;
-    const job = await store.claim(jobId, { leaseMs, maxAttempts });
+    const job = await store.claim(jobId, { leaseMs, maxAttempts, describer: describer.name });
     if (!job) {
       if (await store.failExhausted(jobId, maxAttempts)) {
         this.options.events?.publish({ job_id: jobId, status: 'failed' });
+        this.options.onFinished?.(jobId);
         logger.warn({ job_id: jobId, attempts: maxAttempts }, 'job failed: out of attempts');
-        await blobs.delete(jobId);
+        await this.dropFailedUpload(jobId);
         return 'failed';
       }
       logger.info({ job_id: jobId }, 'delivery skipped: job is not free to take');
@@ -116,6 +125,15 @@ export class JobProcessor {
         log.info({ released }, 'job handed back: worker shutting down');
         return released ? 'released' : 'lost';
       }
+      if (reason === undefined && err instanceof DescribeError && err.retryAfterMs !== undefined) {
+        // Not the job's failure: it waits, and this attempt does not count.
+        const released = await store.release(jobId, attempt);
+        if (!released) return 'lost';
+        this.options.events?.publish({ job_id: jobId, status: 'queued' });
+        this.options.onDeferred?.(jobId, err.retryAfterMs);
+        log.info({ code: err.code, retry_in_ms: err.retryAfterMs }, 'job waits: describer unavailable');
+        return 'deferred';
+      }
       const error =
         reason === 'timeout'
           ? { code: 'timeout', message: `The image was not described within the job time limit (${timeoutMs} ms).` }
@@ -124,7 +142,7 @@ export class JobProcessor {
         this.options.events?.publish({ job_id: jobId, status: 'failed' });
         this.options.onFinished?.(jobId);
         log.warn({ err, code: error.code, ms: Math.round(performance.now() - started) }, 'job failed');
-        await blobs.delete(jobId);
+        await this.dropFailedUpload(jobId);
         return 'failed';
       }
       return 'lost';
@@ -133,6 +151,11 @@ export class JobProcessor {
       clearInterval(heartbeat);
       this.inFlight.delete(jobId);
     }
+  }
+
+  /** A failed job is a dead letter: its upload stays for a retry, unless retention is 0. */
+  private async dropFailedUpload(jobId: string): Promise<void> {
+    if (this.options.failedRetentionMs === 0) await this.options.blobs.delete(jobId);
   }
 
   /** The describer's answer, or the reason this job was stopped, whichever comes first. */

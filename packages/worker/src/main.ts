@@ -1,4 +1,4 @@
-import { QUEUE_DEFAULTS, openRuntime } from '@depict/shared';
+import { QUEUE_DEFAULTS, createVisionBreaker, enqueue, openRuntime } from '@depict/shared';
 import { selectDescriber } from './describers/select-describer.js';
 import { JobProcessor } from './job-processor.js';
 import { Reconciler } from './reconciler.js';
@@ -6,7 +6,9 @@ import { sendWebhook } from './webhook-sender.js';
 
 const runtime = await openRuntime('worker');
 const { config, logger, store, blobs, events } = runtime;
-const describer = selectDescriber(config, logger);
+const breaker = config.openai.apiKey ? createVisionBreaker(config, logger) : undefined;
+const describer = selectDescriber(config, logger, breaker);
+const deferred = new Set<NodeJS.Timeout>();
 const webhookSecret = config.webhook.secret;
 const processor = new JobProcessor({
   store,
@@ -15,6 +17,19 @@ const processor = new JobProcessor({
   logger,
   events,
   ...config.jobs,
+  failedRetentionMs: config.sweep.failedRetentionMs,
+  // The job waits in the store as queued; put it back on the queue once the wait is over.
+  // Should this worker stop first, the reconciler queues it instead.
+  onDeferred: (jobId, delayMs) => {
+    const timer = setTimeout(() => {
+      deferred.delete(timer);
+      runtime.queue
+        .get()
+        .then((q) => enqueue(q, jobId))
+        .catch((err: unknown) => logger.warn({ err, job_id: jobId }, 'could not queue a waiting job; the reconciler will'));
+    }, delayMs);
+    deferred.add(timer);
+  },
   // Deliveries run beside the queue: a slow receiver never holds up the next job.
   onFinished: (jobId) => {
     if (!webhookSecret) return;
@@ -56,7 +71,9 @@ async function shutdown(signal: string) {
     const deadline = Date.now() + 5_000;
     while (processor.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
+  for (const timer of deferred) clearTimeout(timer);
   await describer.close?.();
+  await breaker?.close();
   await events.close();
   await store.close();
   logger.info('stopped');

@@ -23,7 +23,7 @@ export async function sendWebhook(job: Job, options: WebhookOptions): Promise<We
   const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
   const id = `msg_${randomUUID()}`;
   let state: WebhookState = job.webhook ?? { url: '', attempts: 0, delivered_at: null, last_status: null, last_error: null };
-  const body = JSON.stringify({ type: `job.${job.status}`, timestamp: new Date().toISOString(), data: resultView(job) });
+  const body = JSON.stringify({ type: `job.${job.status}`, timestamp: new Date().toISOString(), data: resultView(job, await store.attemptsOf(job.jobId)) });
   for (let attempt = 0; attempt <= backoff.length; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, backoff[attempt - 1]));
     const timestamp = Math.floor(Date.now() / 1000);

@@ -23,6 +23,8 @@ failures.before(async () => {
     OPENAI_MAX_RETRIES: '2',
     OPENAI_TIMEOUT_MS: '1500',
     ANALYZER_OCR: 'off',
+    // Each case here is about one call's failure; the breaker has its own suite.
+    VISION_BREAKER_FAILURES: '0',
   });
   await stack.start();
 });

@@ -5,6 +5,7 @@ import * as jobOwners from './003-job-owners.js';
 import * as jobOptions from './004-job-options.js';
 import * as idempotencyAndCache from './005-idempotency-and-cache.js';
 import * as webhooks from './006-webhooks.js';
+import * as jobAttempts from './007-job-attempts.js';
 
 /** Every migration, in order. Names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '004-job-options': jobOptions,
   '005-idempotency-and-cache': idempotencyAndCache,
   '006-webhooks': webhooks,
+  '007-job-attempts': jobAttempts,
 };

@@ -1,6 +1,14 @@
 import OpenAI from 'openai';
 import sharp from 'sharp';
-import { DescribeError, type Describer, type DescribeOptions, type Description, type ImageInput } from '@depict/shared';
+import {
+  DescribeError,
+  type BreakerTicket,
+  type CircuitBreaker,
+  type Describer,
+  type DescribeOptions,
+  type Description,
+  type ImageInput,
+} from '@depict/shared';
 
 /** The vision model sees at most this many pixels on the long side; larger images only cost more. */
 export const MAX_VISION_SIDE = 2048;
@@ -31,6 +39,8 @@ export interface OpenAIDescriberOptions {
   readonly timeoutMs: number;
   readonly maxRetries: number;
   readonly maxTokens?: number;
+  /** Shared by every worker: while it is open, no call is made. */
+  readonly breaker?: CircuitBreaker;
 }
 
 interface PreparedImage {
@@ -61,16 +71,22 @@ export async function prepareImage(path: string): Promise<PreparedImage> {
   };
 }
 
+/** Answers that say the service is unwell rather than that this request was wrong. */
+const isTransientStatus = (status: number | undefined) => status === undefined || status === 408 || status === 429 || status >= 500;
+
 function explain(err: unknown, model: string): DescribeError {
   if (err instanceof OpenAI.APIConnectionTimeoutError) {
-    return new DescribeError('vision_timeout', `The vision API did not answer in time (model ${model}).`, { cause: err });
+    return new DescribeError('vision_timeout', `The vision API did not answer in time (model ${model}).`, { cause: err, transient: true });
   }
   if (err instanceof OpenAI.APIConnectionError) {
-    return new DescribeError('vision_unreachable', `The vision API could not be reached: ${err.message}`, { cause: err });
+    return new DescribeError('vision_unreachable', `The vision API could not be reached: ${err.message}`, { cause: err, transient: true });
   }
   if (err instanceof OpenAI.APIError) {
     const status = err.status ?? 'no status';
-    return new DescribeError('vision_api_error', `The vision API answered ${status}: ${err.message}`, { cause: err });
+    return new DescribeError('vision_api_error', `The vision API answered ${status}: ${err.message}`, {
+      cause: err,
+      transient: isTransientStatus(err.status),
+    });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new DescribeError('vision_api_error', `The vision API call failed: ${message}`, { cause: err });
@@ -94,6 +110,32 @@ export class OpenAIDescriber implements Describer {
   }
 
   async describe(image: ImageInput, options: DescribeOptions = {}): Promise<Description> {
+    const breaker = this.options.breaker;
+    const ticket: BreakerTicket = (await breaker?.allow()) ?? { allowed: true };
+    if (!ticket.allowed) {
+      const seconds = Math.ceil(ticket.retryAfterMs / 1000);
+      throw new DescribeError(
+        'vision_breaker_open',
+        ticket.state === 'open'
+          ? `The vision API failed several times in a row, so calls to it are paused for ${seconds} s more.`
+          : 'The vision API failed several times in a row; one test call is checking whether it is back.',
+        { retryAfterMs: ticket.retryAfterMs },
+      );
+    }
+    try {
+      const description = await this.call(image, options);
+      await breaker?.succeeded(ticket);
+      return description;
+    } catch (err) {
+      // Stopped, or failed before the call (the image): says nothing about the service.
+      if (options.signal?.aborted || !(err instanceof DescribeError)) await breaker?.abandoned(ticket);
+      else if (err.transient) await breaker?.failed(ticket);
+      else await breaker?.succeeded(ticket); // it answered: the service is up, this request was the problem
+      throw err;
+    }
+  }
+
+  private async call(image: ImageInput, options: DescribeOptions): Promise<Description> {
     const prepared = await prepareImage(image.path);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {

@@ -1,4 +1,4 @@
-import type { Config, Describer, Logger } from '@depict/shared';
+import type { CircuitBreaker, Config, Describer, Logger } from '@depict/shared';
 import { createAnalyzerDescriber } from '../analyzer/index.js';
 import { FallbackDescriber } from './fallback-describer.js';
 import { OpenAIDescriber } from './openai-describer.js';
@@ -7,7 +7,7 @@ import { OpenAIDescriber } from './openai-describer.js';
  * The vision model when a key is configured (falling back to the offline analyzer when
  * OPENAI_FALLBACK=analyzer), otherwise the offline analyzer alone.
  */
-export function selectDescriber(config: Config, logger: Logger): Describer {
+export function selectDescriber(config: Config, logger: Logger, breaker?: CircuitBreaker): Describer {
   const analyzer = createAnalyzerDescriber(config.analyzer);
   if (!config.openai.apiKey) return analyzer;
   const vision = new OpenAIDescriber({
@@ -16,6 +16,7 @@ export function selectDescriber(config: Config, logger: Logger): Describer {
     baseUrl: config.openai.baseUrl,
     timeoutMs: config.openai.timeoutMs,
     maxRetries: config.openai.maxRetries,
+    ...(breaker ? { breaker } : {}),
   });
   return config.openai.fallback === 'analyzer' ? new FallbackDescriber(vision, analyzer, logger) : vision;
 }

@@ -1,0 +1,139 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { get, submit, waitForResult } from '../../../test-support/api.js';
+import { FakeOpenAI } from '../../../test-support/fake-openai.js';
+import { scene } from '../../../test-support/images.js';
+import { Stack, type Proc } from '../../../test-support/processes.js';
+
+/**
+ * The circuit breaker around the vision API, its state in Redis: three transient
+ * failures in a row open it; while open, no worker process calls the API; after the
+ * cool-down one probe call decides. The fake server switches between failing and healthy.
+ */
+const COOLDOWN_S = 5;
+const fake = new FakeOpenAI();
+const breaker = suite('vision circuit breaker, shared by worker processes through Redis');
+let stack: Stack;
+
+const UNWELL = { kind: 'status', status: 503 } as const;
+const HEALTHY = { kind: 'answer', text: 'A lighthouse on a rocky shore.' } as const;
+
+breaker.before(async () => {
+  await fake.start();
+  stack = new Stack({
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.baseUrl,
+    OPENAI_VISION_MODEL: 'breaker-model',
+    OPENAI_MAX_RETRIES: '0',
+    OPENAI_TIMEOUT_MS: '3000',
+    VISION_BREAKER_FAILURES: '3',
+    VISION_BREAKER_COOLDOWN_S: String(COOLDOWN_S),
+    ANALYZER_OCR: 'off',
+    RECONCILE_INTERVAL_MS: '60000',
+  });
+  await stack.start({ worker: false });
+});
+breaker.after(async () => {
+  await stack.stop();
+  await fake.stop();
+});
+
+async function describe() {
+  const sent = await submit(stack.url, await scene(160, 120));
+  assert.is(sent.status, 202);
+  return (await waitForResult(stack.url, sent.body.job_id, 30_000)).body;
+}
+
+async function breakerState() {
+  const ready = await get(stack.url, '/ready');
+  assert.is(ready.status, 200, 'an open breaker does not make the service unready');
+  return ready.body.details.vision_breaker as { state: string; failures: number; reopens_in_ms?: number };
+}
+
+/** Three jobs on a failing API, one at a time: each falls back, the third opens the breaker. */
+async function trip(): Promise<void> {
+  fake.behaviour = UNWELL;
+  for (let i = 0; i < 3; i++) {
+    const body = await describe();
+    assert.is(body.details.fallback_reason.code, 'vision_api_error');
+  }
+}
+
+async function restartWorker(previous: Proc | undefined, env: Record<string, string> = {}): Promise<Proc> {
+  const next = await stack.startWorker(env);
+  await previous?.stop();
+  return next;
+}
+
+let worker: Proc | undefined;
+
+breaker('three failures open it; while open, a second worker process makes no call and falls back', async () => {
+  worker = await restartWorker(undefined);
+  assert.is((await breakerState()).state, 'closed');
+  await trip();
+  assert.is(fake.requests.length, 3);
+  const open = await breakerState();
+  assert.is(open.state, 'open');
+  assert.ok(open.reopens_in_ms! > 0 && open.reopens_in_ms! <= COOLDOWN_S * 1000);
+
+  // Another process: it learns of the open breaker from Redis alone.
+  worker = await restartWorker(worker);
+  for (let i = 0; i < 3; i++) {
+    const body = await describe();
+    assert.is(body.status, 'done');
+    assert.match(body._generated_by, /^depict-analyzer@/);
+    assert.is(body.details.fallback_reason.code, 'vision_breaker_open');
+    assert.match(body.details.fallback_reason.message, /paused/);
+  }
+  assert.is(fake.requests.length, 3, 'no call while the breaker is open');
+});
+
+breaker('after the API heals, descriptions come from the model again within one cool-down', async () => {
+  fake.behaviour = HEALTHY;
+  const healed = Date.now();
+  let body: any;
+  do {
+    body = await describe();
+    if (body._generated_by !== 'openai:breaker-model') await new Promise((r) => setTimeout(r, 250));
+  } while (body._generated_by !== 'openai:breaker-model' && Date.now() - healed < (COOLDOWN_S + 5) * 1000);
+  assert.is(body._generated_by, 'openai:breaker-model');
+  assert.is(body.description, HEALTHY.text);
+  assert.ok(Date.now() - healed <= COOLDOWN_S * 1000 + 2_000, `the model answered ${Date.now() - healed} ms after healing`);
+  assert.is(fake.requests.length, 4, 'one probe call, and it closed the breaker');
+  assert.is((await breakerState()).state, 'closed');
+});
+
+breaker('a failing probe opens it for another cool-down', async () => {
+  await trip();
+  const calls = fake.requests.length;
+  await new Promise((r) => setTimeout(r, COOLDOWN_S * 1000 + 200));
+  assert.is((await breakerState()).state, 'half_open');
+  const probe = await describe(); // the probe fails: open again
+  assert.is(probe.details.fallback_reason.code, 'vision_api_error');
+  assert.is(fake.requests.length, calls + 1);
+  assert.is((await breakerState()).state, 'open');
+  const next = await describe();
+  assert.is(next.details.fallback_reason.code, 'vision_breaker_open');
+  assert.is(fake.requests.length, calls + 1);
+});
+
+breaker('with OPENAI_FALLBACK=fail, jobs wait while it is open and run when it closes, never failed by it', async () => {
+  worker = await restartWorker(worker, { OPENAI_FALLBACK: 'fail' });
+  assert.is((await breakerState()).state, 'open');
+  const calls = fake.requests.length;
+  const sent = await submit(stack.url, await scene(160, 120));
+  await new Promise((r) => setTimeout(r, 1_000));
+  const waiting = await get(stack.url, `/status/${sent.body.job_id}`);
+  assert.is(waiting.body.status, 'queued', 'it waits, not failed');
+  assert.is(fake.requests.length, calls, 'and no call was made');
+  assert.equal(waiting.body.details.attempts, [], 'a wait is not an attempt');
+
+  fake.behaviour = HEALTHY;
+  const result = await waitForResult(stack.url, sent.body.job_id, (COOLDOWN_S + 10) * 1000);
+  assert.is(result.body.status, 'done', JSON.stringify(result.body));
+  assert.is(result.body._generated_by, 'openai:breaker-model');
+  assert.is(result.body.details.attempts.length, 1);
+  assert.is(fake.requests.length, calls + 1);
+});
+
+breaker.run();
