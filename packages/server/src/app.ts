@@ -11,6 +11,7 @@ import { DepictError, REPO_ROOT, errorBody } from '@depict/shared';
 import { authenticate, callerOf, resolveCaller } from './auth.js';
 import type { RateLimit } from './rate-limit.js';
 import type { AppDeps } from './deps.js';
+import { serverMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { readiness } from './readiness.js';
 import { restApi } from './rest-api.js';
@@ -41,6 +42,8 @@ const withCsp =
 export function createApp(deps: AppDeps, options: { version: string; rateLimit: RateLimit }): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const metrics = serverMetrics(deps);
+  app.use(metrics.httpTimer);
   const createContext = ({ req, res }: { req: express.Request; res: express.Response }): Context => ({
     ...deps,
     req,
@@ -89,6 +92,11 @@ export function createApp(deps: AppDeps, options: { version: string; rateLimit: 
   app.get('/ready', async (_req, res) => {
     const report = await readiness(deps);
     res.status(report.ready ? 200 : 503).json(report);
+  });
+  // Prometheus text format; behind the API keys like the rest of the API.
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.end(await metrics.registry.metrics());
   });
 
   app.post('/submit', ...restSubmit(deps));

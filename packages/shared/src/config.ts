@@ -61,6 +61,7 @@ export const EnvSchema = z.object({
   OPENAI_FALLBACK: withDefault(z.enum(['analyzer', 'fail']), 'analyzer'),
   VISION_BREAKER_FAILURES: withDefault(z.coerce.number().int().min(0).max(10_000), '5'),
   VISION_BREAKER_COOLDOWN_S: withDefault(z.coerce.number().positive().max(86_400), '30'),
+  WORKER_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
   WORKER_CONCURRENCY: withDefault(z.coerce.number().int().min(1).max(1024), '4'),
   JOB_TIMEOUT_MS: withDefault(positiveInt, '180000'),
   JOB_LEASE_MS: withDefault(z.coerce.number().int().min(300), '30000'),
@@ -114,6 +115,8 @@ export interface Config {
     readonly breaker: { readonly failures: number; readonly cooldownMs: number };
   };
   readonly workerConcurrency: number;
+  /** Where a worker serves its Prometheus /metrics (on HOST); unset: it does not. */
+  readonly workerMetricsPort: number | undefined;
   readonly jobs: {
     /** A job still processing after this long is stopped and failed. */
     readonly timeoutMs: number;
@@ -190,6 +193,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       breaker: { failures: e.VISION_BREAKER_FAILURES, cooldownMs: Math.round(e.VISION_BREAKER_COOLDOWN_S * 1000) },
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
     jobs: {
       timeoutMs: e.JOB_TIMEOUT_MS,
       leaseMs: e.JOB_LEASE_MS,

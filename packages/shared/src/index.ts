@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './job-status.js';
 export * from './job-store.js';
 export * from './logger.js';
+export * from './metrics.js';
 export * from './migrate.js';
 export * from './queue.js';
 export * from './runtime.js';

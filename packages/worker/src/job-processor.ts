@@ -26,6 +26,8 @@ export interface ProcessorOptions {
   readonly failedRetentionMs: number;
   /** Called when a job was handed back to wait (the vision breaker is open): enqueue it again after `delayMs`. */
   readonly onDeferred?: (jobId: string, delayMs: number) => void;
+  /** Hears every delivery's outcome, with who described it (done, failed) and how long it took. */
+  readonly observe?: (outcome: Outcome, describer: string | undefined, seconds: number) => void;
 }
 
 /**
@@ -73,6 +75,14 @@ export class JobProcessor {
   }
 
   async process(jobId: string): Promise<Outcome> {
+    const started = performance.now();
+    const report: { describer?: string } = {};
+    const outcome = await this.run(jobId, report);
+    this.options.observe?.(outcome, report.describer, (performance.now() - started) / 1000);
+    return outcome;
+  }
+
+  private async run(jobId: string, report: { describer?: string }): Promise<Outcome> {
     const { store, blobs, describer, logger, leaseMs, maxAttempts, timeoutMs } = this.options;
     const job = await store.claim(jobId, { leaseMs, maxAttempts, describer: describer.name });
     if (!job) {
@@ -107,6 +117,7 @@ export class JobProcessor {
       if (await store.complete(jobId, attempt, result)) {
         this.options.events?.publish({ job_id: jobId, status: 'done' });
         this.options.onFinished?.(jobId);
+        report.describer = result.generatedBy;
         log.info({ generated_by: result.generatedBy, ms: Math.round(performance.now() - started) }, 'job done');
         await blobs.delete(jobId);
         return 'done';
@@ -141,6 +152,7 @@ export class JobProcessor {
       if (await store.fail(jobId, error, attempt)) {
         this.options.events?.publish({ job_id: jobId, status: 'failed' });
         this.options.onFinished?.(jobId);
+        report.describer = describer.name;
         log.warn({ err, code: error.code, ms: Math.round(performance.now() - started) }, 'job failed');
         await this.dropFailedUpload(jobId);
         return 'failed';

@@ -1,6 +1,7 @@
 import { QUEUE_DEFAULTS, createVisionBreaker, enqueue, openRuntime } from '@depict/shared';
 import { selectDescriber } from './describers/select-describer.js';
 import { JobProcessor } from './job-processor.js';
+import { WorkerMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
 import { sendWebhook } from './webhook-sender.js';
 
@@ -10,6 +11,8 @@ const breaker = config.openai.apiKey ? createVisionBreaker(config, logger) : und
 const describer = selectDescriber(config, logger, breaker);
 const deferred = new Set<NodeJS.Timeout>();
 const webhookSecret = config.webhook.secret;
+// Read at each scrape, by which time the processor below exists.
+const metrics = new WorkerMetrics({ inFlight: () => processor.running, breaker });
 const processor = new JobProcessor({
   store,
   blobs,
@@ -30,6 +33,7 @@ const processor = new JobProcessor({
     }, delayMs);
     deferred.add(timer);
   },
+  observe: (outcome, describedBy, seconds) => metrics.observe(outcome, describedBy, seconds),
   // Deliveries run beside the queue: a slow receiver never holds up the next job.
   onFinished: (jobId) => {
     if (!webhookSecret) return;
@@ -50,6 +54,8 @@ void queue.checkStalledJobs(QUEUE_DEFAULTS.stallIntervalMs);
 
 const reconciler = new Reconciler({ store, queue, logger, ...config.reconcile });
 void reconciler.start();
+const metricsServer =
+  config.workerMetricsPort === undefined ? undefined : await metrics.serve(config.host, config.workerMetricsPort, logger);
 
 logger.info(
   { concurrency: config.workerConcurrency, describer: describer.name, store: store.dialect, queue_prefix: config.queuePrefix },
@@ -72,6 +78,7 @@ async function shutdown(signal: string) {
     while (processor.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
   for (const timer of deferred) clearTimeout(timer);
+  metricsServer?.close();
   await describer.close?.();
   await breaker?.close();
   await events.close();

@@ -1,0 +1,67 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createMetricsRegistry, registerBreakerGauge, type CircuitBreaker, type Logger } from '@depict/shared';
+import type { Outcome } from './job-processor.js';
+
+/** A worker's metrics: how long jobs take by describer and outcome, and how many run now. */
+export class WorkerMetrics {
+  readonly registry: Registry;
+  private readonly processing: Histogram<'describer' | 'outcome'>;
+  private readonly finished: Counter<'outcome'>;
+
+  constructor(options: { inFlight: () => number; breaker?: CircuitBreaker | undefined }) {
+    this.registry = createMetricsRegistry('worker');
+    this.processing = new Histogram({
+      name: 'depict_job_processing_seconds',
+      help: 'Time from taking a job to storing its end, by the describer that produced it and the outcome.',
+      labelNames: ['describer', 'outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180],
+      registers: [this.registry],
+    });
+    this.finished = new Counter({
+      name: 'depict_job_deliveries_total',
+      help: 'Deliveries of jobs to this worker by what came of them (done, failed, skipped, lost, released, deferred).',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'depict_jobs_in_flight',
+      help: 'Jobs this worker is running now.',
+      registers: [this.registry],
+      collect() {
+        this.set(options.inFlight());
+      },
+    });
+    if (options.breaker) registerBreakerGauge(this.registry, options.breaker);
+  }
+
+  observe(outcome: Outcome, describer: string | undefined, seconds: number | undefined): void {
+    this.finished.inc({ outcome });
+    if (describer !== undefined && seconds !== undefined && (outcome === 'done' || outcome === 'failed')) {
+      this.processing.observe({ describer, outcome }, seconds);
+    }
+  }
+
+  /** Serve GET /metrics on host:port. */
+  async serve(host: string, port: number, logger: Logger): Promise<Server> {
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"not_found","message":"GET /metrics"}}');
+        return;
+      }
+      this.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+        (err: unknown) => {
+          logger.warn({ err }, 'metrics failed');
+          res.writeHead(500).end();
+        },
+      );
+    });
+    server.listen(port, host);
+    await once(server, 'listening');
+    const address = server.address();
+    logger.info({ port: typeof address === 'object' && address ? address.port : port }, 'worker metrics at /metrics');
+    return server;
+  }
+}
