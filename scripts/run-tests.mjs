@@ -1,15 +1,27 @@
 #!/usr/bin/env node
 // Runs every uvu test file (packages/*/test/*.test.ts) in its own Node process, one
-// after another, and ends with the line CI reads: "N passed, N failed".
-// Usage: node scripts/run-tests.mjs [filter...]   (filters match file paths)
+// after another, then the integration tests again with the job store on PostgreSQL,
+// and ends with the line CI reads: "N passed, N failed".
+// Usage: node scripts/run-tests.mjs [--sqlite | --postgres] [filter...]
+//   filters match file paths; --sqlite or --postgres runs only that pass.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FILE_TIMEOUT_MS = 5 * 60_000;
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const filters = args.filter((a) => !a.startsWith('--'));
+const passes = { sqlite: !args.includes('--postgres'), postgres: !args.includes('--sqlite') };
+
+/**
+ * Files that run the whole service (a Stack) run again with its job store on the
+ * machine's PostgreSQL (DEPICT_TEST_STORE=postgres; a schema per stack). Left out: what
+ * does not touch the store's dialect (the browser, packing the SDK, reading .env).
+ */
+const onPostgres = (file) =>
+  readFileSync(path.join(root, file), 'utf8').includes('new Stack(') && !/ui-browser|sdk-package|dotenv/.test(file);
 
 function testFiles() {
   const files = [];
@@ -30,12 +42,12 @@ function count(output, label) {
   return m ? Number(m[1]) : undefined;
 }
 
-function runFile(file) {
+function runFile(file, store = 'sqlite') {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd: root,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', DEPICT_TEST_STORE: store },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -60,7 +72,8 @@ function runFile(file) {
       let failed = total === undefined ? 1 : total - passed - skipped;
       // A file that printed a clean summary but still exited badly failed somewhere.
       if (failed === 0 && (code !== 0 || signal)) failed = 1;
-      resolve({ file, passed, failed, skipped, seconds: (Date.now() - started) / 1000 });
+      const label = store === 'postgres' ? `${file} [postgres]` : file;
+      resolve({ file: label, passed, failed, skipped, seconds: (Date.now() - started) / 1000 });
     });
   });
 }
@@ -111,9 +124,17 @@ if (filters.length === 0) {
   console.log('\n=== type-checking the tests');
   results.push(await typecheckTests());
 }
-for (const file of files) {
-  console.log(`\n=== ${file}`);
-  results.push(await runFile(file));
+if (passes.sqlite) {
+  for (const file of files) {
+    console.log(`\n=== ${file}`);
+    results.push(await runFile(file));
+  }
+}
+if (passes.postgres) {
+  for (const file of files.filter(onPostgres)) {
+    console.log(`\n=== ${file} [postgres]`);
+    results.push(await runFile(file, 'postgres'));
+  }
 }
 
 console.log('\nSummary');

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from './ports.js';
+import { onPostgres, testSchema } from './postgres.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_MAIN = path.join(REPO_ROOT, 'packages/server/dist/main.js');
@@ -155,7 +156,10 @@ export class Stack {
   server!: Awaited<ReturnType<typeof startServer>>;
   worker: Proc | undefined;
   dataDir!: string;
+  /** Set when the job store is PostgreSQL (DEPICT_TEST_STORE=postgres): a schema of this stack's own. */
+  databaseUrl: string | undefined;
   private removeDir!: () => Promise<void>;
+  private dropSchema: (() => Promise<void>) | undefined;
 
   constructor(private readonly env: Env = {}) {}
 
@@ -164,13 +168,18 @@ export class Stack {
   }
 
   get sharedEnv(): Env {
-    return { REDIS_URL: this.redis.url, DATA_DIR: this.dataDir, ...this.env };
+    return { REDIS_URL: this.redis.url, DATA_DIR: this.dataDir, DATABASE_URL: this.databaseUrl, ...this.env };
   }
 
   async start(options: { worker?: boolean } = {}): Promise<this> {
     const dir = await tempDir();
     this.dataDir = dir.path;
     this.removeDir = dir.remove;
+    if (onPostgres && this.env.DATABASE_URL === undefined) {
+      const schema = await testSchema();
+      this.databaseUrl = schema.url;
+      this.dropSchema = schema.drop;
+    }
     this.redis = await startRedis();
     this.server = await startServer(this.sharedEnv);
     if (options.worker !== false) await this.startWorker();
@@ -206,5 +215,6 @@ export class Stack {
     await this.server?.proc.stop();
     await this.redis?.proc.stop();
     await this.removeDir?.();
+    await this.dropSchema?.();
   }
 }

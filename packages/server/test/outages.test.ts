@@ -62,7 +62,7 @@ outages('a server killed mid-upload leaves no job, and its partial file is swept
 
   await stack.server.proc.stop('SIGKILL');
   req.destroy();
-  const store = await JobStore.open({ dataDir: stack.dataDir });
+  const store = await JobStore.open({ dataDir: stack.dataDir, databaseUrl: stack.databaseUrl });
   const before = await store.listStale({ queuedBefore: new Date(Date.now() + 60_000).toISOString(), limit: 1000 });
   await store.close();
   assert.equal(before, [], 'no job row for the cut-off upload');

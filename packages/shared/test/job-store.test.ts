@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import pg from 'pg';
 import { JobStore, type NewJob } from '@depict/shared';
+import { testSchema } from '../../../test-support/postgres.js';
 import { tempDir } from '../../../test-support/processes.js';
 
 /**
  * The store's state machine, on SQLite and on PostgreSQL (the machine's local server,
  * in a schema of its own that is dropped afterwards).
  */
-const POSTGRES_URL = process.env.DEPICT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 function newJob(): NewJob {
   return { jobId: randomUUID(), filename: 'a.png', mediaType: 'image/png', byteSize: 123, sha256: 'ab'.repeat(32), width: 4, height: 3, owner: null, options: { length: 'normal', detail: 'auto' } };
@@ -32,20 +31,9 @@ const sqlite: Backend = {
 const postgres: Backend = {
   name: 'PostgreSQL',
   async open() {
-    const schema = `depict_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    const url = new URL(POSTGRES_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    const store = await JobStore.open({ dataDir: '/nonexistent', databaseUrl: url.toString() });
-    return {
-      store,
-      cleanup: async () => {
-        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.end();
-      },
-    };
+    const schema = await testSchema();
+    const store = await JobStore.open({ dataDir: '/nonexistent', databaseUrl: schema.url });
+    return { store, cleanup: schema.drop };
   },
 };
 
