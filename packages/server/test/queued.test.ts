@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, submit, waitForResult } from '../../../test-support/api.js';
@@ -25,10 +27,20 @@ queued('result is 202 with Retry-After while queued, then 200 once a worker runs
   assert.ok(Number(pending.headers.get('retry-after')) >= 1);
   assert.is((await get(stack.url, `/status/${id}`)).body.status, 'queued');
 
+  // A second job whose upload disappears while it waits (a disk cleaned by hand).
+  const lost = await submit(stack.url, await png({ width: 60, height: 40 }));
+  await rm(path.join(stack.dataDir, 'uploads', lost.body.job_id));
+
   await stack.startWorker();
   const done = await waitForResult(stack.url, id);
   assert.is(done.status, 200);
   assert.is(done.body.status, 'done');
+  const failed = await waitForResult(stack.url, lost.body.job_id);
+  assert.is(failed.body.status, 'failed');
+  assert.equal(failed.body.error, {
+    code: 'upload_missing',
+    message: 'The uploaded file is no longer stored, so the image cannot be described.',
+  });
 });
 
 queued.run();

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -43,8 +43,13 @@ export class LocalBlobStore {
     return createReadStream(this.pathOf(jobId));
   }
 
+  /** Remove a blob; one that is not there is fine. */
   async delete(jobId: string): Promise<void> {
-    await rm(this.pathOf(jobId), { force: true });
+    try {
+      await unlink(this.pathOf(jobId));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 
   /** Every stored blob id (not the temporary files). */

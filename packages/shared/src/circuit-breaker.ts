@@ -16,11 +16,15 @@ import type { Logger } from './logger.js';
  *
  * Scripts keep each step atomic across processes. When Redis cannot be asked, calls are
  * allowed: the breaker protects the vision API, it must not stop work on its own.
+ *
+ * A closed breaker is remembered for CLOSED_MEMORY_MS, so a busy worker asks Redis a few
+ * times a second, not once per call; the cost is that another process's opening is seen
+ * up to that much later.
  */
 const ALLOW = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'open', redis.call('PTTL', KEYS[1])} end
 local failures = tonumber(redis.call('GET', KEYS[2]) or '0')
-if failures < tonumber(ARGV[1]) then return {'closed', 0} end
+if failures < tonumber(ARGV[1]) then return {'closed', failures} end
 if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[2]) then return {'probe', 0} end
 return {'half_open', redis.call('PTTL', KEYS[3])}
 `;
@@ -80,10 +84,15 @@ export interface CircuitBreakerOptions {
 const FAILURE_MEMORY_MS = 24 * 3_600_000;
 /** A half-open breaker whose probe is running: others look again after this long. */
 const HALF_OPEN_RETRY_MS = 1_000;
+/** How long a closed answer from Redis is trusted without asking again. */
+const CLOSED_MEMORY_MS = 250;
 
 export class CircuitBreaker {
   private readonly client: redis.RedisClient;
   private readonly keys: [string, string, string];
+  /** Until when the breaker is known closed, and the failure count last seen. */
+  private closedUntil = 0;
+  private failuresSeen = 0;
 
   constructor(private readonly options: CircuitBreakerOptions) {
     const base = `${options.prefix}:breaker:${options.name}`;
@@ -111,17 +120,22 @@ export class CircuitBreaker {
 
   /** Ask before calling. A closed breaker (or an unreachable Redis) allows the call. */
   async allow(): Promise<BreakerTicket> {
-    if (!this.enabled) return { allowed: true };
+    if (!this.enabled || Date.now() < this.closedUntil) return { allowed: true };
     const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
-      const [state, ms] = await this.run<[string, number]>(ALLOW, [this.options.failures, this.options.probeTimeoutMs, token]);
-      if (state === 'closed') return { allowed: true };
+      const [state, figure] = await this.run<[string, number]>(ALLOW, [this.options.failures, this.options.probeTimeoutMs, token]);
+      if (state === 'closed') {
+        this.closedUntil = Date.now() + CLOSED_MEMORY_MS;
+        this.failuresSeen = figure; // closed: the failure count
+        return { allowed: true };
+      }
+      this.closedUntil = 0;
       if (state === 'probe') {
         this.options.logger.info({ breaker: this.options.name }, 'circuit breaker half-open: one probe call');
         return { allowed: true, probe: token };
       }
-      if (state === 'open') return { allowed: false, state: 'open', retryAfterMs: Math.max(1, ms) };
-      return { allowed: false, state: 'half_open', retryAfterMs: Math.min(HALF_OPEN_RETRY_MS, Math.max(1, ms)) };
+      if (state === 'open') return { allowed: false, state: 'open', retryAfterMs: Math.max(1, figure) };
+      return { allowed: false, state: 'half_open', retryAfterMs: Math.min(HALF_OPEN_RETRY_MS, Math.max(1, figure)) };
     } catch (err) {
       this.options.logger.warn({ err, breaker: this.options.name }, 'circuit breaker unavailable; allowing the call');
       return { allowed: true };
@@ -139,7 +153,9 @@ export class CircuitBreaker {
         probe,
         FAILURE_MEMORY_MS,
       ]);
+      this.failuresSeen = failures;
       if (what === 'opened') {
+        this.closedUntil = 0;
         this.options.logger.warn(
           { breaker: this.options.name, failures, cooldown_ms: this.options.cooldownMs, probe: Boolean(probe) },
           'circuit breaker open: no calls until the cool-down is over',
@@ -154,8 +170,10 @@ export class CircuitBreaker {
   async succeeded(ticket: BreakerTicket): Promise<void> {
     if (!this.enabled) return;
     const probe = ticket.allowed ? (ticket.probe ?? '') : '';
+    if (!probe && this.failuresSeen === 0) return; // nothing to reset
     try {
       const closed = await this.run<number>(SUCCEEDED, [probe]);
+      if (closed) this.failuresSeen = 0;
       if (closed && probe) this.options.logger.info({ breaker: this.options.name }, 'circuit breaker closed: the probe succeeded');
     } catch (err) {
       this.options.logger.debug({ err }, 'circuit breaker could not count a success');

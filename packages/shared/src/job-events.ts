@@ -24,6 +24,8 @@ function client(redisUrl: string, logger: Logger) {
  */
 export class JobEventPublisher {
   private readonly redis;
+  /** Events of this turn of the event loop, sent together in one write. */
+  private pending: string[] = [];
 
   constructor(
     private readonly options: { redisUrl: string; prefix: string; logger: Logger },
@@ -33,10 +35,23 @@ export class JobEventPublisher {
 
   publish(event: JobEvent): void {
     if (!this.redis.connected) return; // the watchers' timer covers a Redis outage
-    this.redis.publish(channelOf(this.options.prefix), JSON.stringify(event));
+    if (this.pending.length === 0) setImmediate(() => this.flush());
+    this.pending.push(JSON.stringify(event));
+  }
+
+  /** A busy worker changes many jobs per turn: one pipelined write, not one per event. */
+  private flush(): void {
+    const messages = this.pending;
+    this.pending = [];
+    if (messages.length === 0 || !this.redis.connected) return;
+    const channel = channelOf(this.options.prefix);
+    const batch = this.redis.batch();
+    for (const message of messages) batch.publish(channel, message);
+    batch.exec(() => undefined);
   }
 
   close(): Promise<void> {
+    this.flush();
     return new Promise((resolve) => this.redis.quit(() => resolve()));
   }
 }

@@ -188,7 +188,8 @@ export class JobStore {
         .returningAll()
         .executeTakeFirst();
       if (!row) return undefined;
-      await abandonOpenAttempts(trx, jobId, iso);
+      // A take after the first may follow a worker that died holding the job.
+      if (row.attempts > row.attempts_base + 1) await abandonOpenAttempts(trx, jobId, iso);
       await trx
         .insertInto('job_attempts')
         .values({ job_id: jobId, attempt: row.attempts, started_at: iso, describer: options.describer })

@@ -47,6 +47,11 @@ class Stopped extends Error {
   }
 }
 
+const UPLOAD_MISSING: JobError = {
+  code: 'upload_missing',
+  message: 'The uploaded file is no longer stored, so the image cannot be described.',
+};
+
 function toJobError(err: unknown): JobError {
   if (err instanceof DescribeError) return { code: err.code, message: err.message };
   const message = err instanceof Error ? err.message : String(err);
@@ -148,7 +153,9 @@ export class JobProcessor {
       const error =
         reason === 'timeout'
           ? { code: 'timeout', message: `The image was not described within the job time limit (${timeoutMs} ms).` }
-          : toJobError(err);
+          : (await blobs.exists(jobId))
+            ? toJobError(err)
+            : UPLOAD_MISSING; // asked only now: a stat per job would cost every job
       if (await store.fail(jobId, error, attempt)) {
         this.options.events?.publish({ job_id: jobId, status: 'failed' });
         this.options.onFinished?.(jobId);
@@ -173,9 +180,6 @@ export class JobProcessor {
   /** The describer's answer, or the reason this job was stopped, whichever comes first. */
   private async describe(job: NonNullable<Awaited<ReturnType<JobStore['claim']>>>, signal: AbortSignal) {
     const { blobs, describer } = this.options;
-    if (!(await blobs.exists(job.jobId))) {
-      throw new DescribeError('upload_missing', 'The uploaded file is no longer stored, so the image cannot be described.');
-    }
     const stopped = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
       signal.addEventListener('abort', () => reject(signal.reason), { once: true });

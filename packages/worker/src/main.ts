@@ -1,4 +1,4 @@
-import { QUEUE_DEFAULTS, createVisionBreaker, enqueue, openRuntime } from '@depict/shared';
+import { QUEUE_DEFAULTS, QueueConnection, createVisionBreaker, enqueue, openRuntime, type DescribeQueue } from '@depict/shared';
 import { selectDescriber } from './describers/select-describer.js';
 import { JobProcessor } from './job-processor.js';
 import { WorkerMetrics } from './metrics.js';
@@ -47,7 +47,12 @@ const processor = new JobProcessor({
 
 if (!runtime.queue.current) logger.info({ redis: config.redisUrl }, 'waiting for Redis');
 const queue = await runtime.queue.get();
-queue.process(config.workerConcurrency, async (job) => processor.process(job.data.job_id));
+const consumers = [queue, ...(await extraConsumers())];
+consumers.forEach((consumer, i) => {
+  // WORKER_CONCURRENCY shared out: 256 over 4 consumers is 64 each.
+  const share = Math.floor(config.workerConcurrency / consumers.length) + (i < config.workerConcurrency % consumers.length ? 1 : 0);
+  consumer.process(share, async (job) => processor.process(job.data.job_id));
+});
 // Redeliver jobs whose worker died (its bee-queue lock stopped being renewed). Without
 // a callback, bee-queue reports failed checks through the 'error' event.
 void queue.checkStalledJobs(QUEUE_DEFAULTS.stallIntervalMs);
@@ -70,7 +75,7 @@ async function shutdown(signal: string) {
   await reconciler.stop();
   try {
     // Stops taking jobs at once; resolves when those in flight are finished.
-    await queue.close(config.jobs.shutdownGraceMs);
+    await Promise.all(consumers.map((consumer) => consumer.close(config.jobs.shutdownGraceMs)));
   } catch {
     logger.warn({ in_flight: processor.running }, 'grace period over: handing the rest back');
     processor.releaseAll();
@@ -86,5 +91,23 @@ async function shutdown(signal: string) {
   logger.info('stopped');
   process.exit(0);
 }
+/**
+ * bee-queue takes jobs one after another, each with two Redis round trips, so at high
+ * concurrency taking jobs, not running them, limits the rate. Each JOBS_PER_CONSUMER of
+ * WORKER_CONCURRENCY get a consumer of their own: its own Redis connections, taking jobs
+ * beside the others.
+ */
+async function extraConsumers(): Promise<DescribeQueue[]> {
+  const JOBS_PER_CONSUMER = 64;
+  const count = Math.ceil(config.workerConcurrency / JOBS_PER_CONSUMER) - 1;
+  return Promise.all(
+    Array.from({ length: count }, () =>
+      new QueueConnection({ redisUrl: config.redisUrl, prefix: config.queuePrefix, role: 'worker' }, (err) =>
+        logger.warn({ err }, 'redis error'),
+      ).get(),
+    ),
+  );
+}
+
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

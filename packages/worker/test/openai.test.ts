@@ -52,6 +52,25 @@ vision('the model gets the image, shrunk to 2048 px, and its answer becomes the 
   assert.is(seen.image!.mediaType, `image/${meta.format}`);
 });
 
+vision('a small image without metadata goes as it is; one with EXIF is re-encoded, upright, without it', async () => {
+  fake.behaviour = { kind: 'answer', text: 'Sent.' };
+  const clean = await scene(400, 300);
+  await waitForResult(stack.url, (await submit(stack.url, clean)).body.job_id);
+  assert.ok(fake.requests[0]!.image!.bytes.equals(clean), 'the very bytes uploaded');
+  assert.is(fake.requests[0]!.image!.mediaType, 'image/png');
+
+  const tagged = await sharp(await scene(400, 300, 'jpeg'))
+    .withExif({ IFD0: { Make: 'Depict', Model: 'Test Camera' } })
+    .withMetadata({ orientation: 6 })
+    .jpeg()
+    .toBuffer();
+  await waitForResult(stack.url, (await submit(stack.url, tagged)).body.job_id);
+  const sent = await sharp(fake.requests[1]!.image!.bytes).metadata();
+  assert.is(sent.exif, undefined, 'no EXIF leaves the host');
+  assert.is(sent.orientation, undefined);
+  assert.equal([sent.width, sent.height], [300, 400], 'turned upright');
+});
+
 vision('a job is seen queued, then processing while the model thinks, then done', async () => {
   let release!: () => void;
   fake.behaviour = { kind: 'hold', text: 'Held answer.', release: new Promise<void>((r) => (release = r)) };

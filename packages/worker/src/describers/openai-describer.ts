@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import OpenAI from 'openai';
 import sharp from 'sharp';
 import {
@@ -51,25 +52,41 @@ interface PreparedImage {
 }
 
 /**
- * Shrink so the long side is at most MAX_VISION_SIDE, apply EXIF orientation, and
- * re-encode: this also drops EXIF (camera serials, GPS) before the image leaves the host.
- * PNG stays PNG when it has transparency; everything else goes as JPEG.
+ * What the model is sent. An image that is already small enough, upright, and carries no
+ * metadata (EXIF, XMP, IPTC, PNG text) goes as it is: re-encoding it would cost time and
+ * quality for nothing. Anything else is shrunk so the long side is at most
+ * MAX_VISION_SIDE, turned upright, and re-encoded, which drops its metadata (camera
+ * serials, GPS) before the image leaves the host. PNG stays PNG when it has transparency;
+ * everything else goes as JPEG.
  */
 export async function prepareImage(path: string): Promise<PreparedImage> {
-  const pipeline = sharp(path, { failOn: 'truncated' })
+  const bytes = await readFile(path);
+  const meta = await sharp(bytes).metadata();
+  const format = meta.format === 'jpeg' || meta.format === 'png' ? meta.format : undefined;
+  const clean =
+    format !== undefined &&
+    Math.max(meta.width, meta.height) <= MAX_VISION_SIDE &&
+    (meta.orientation ?? 1) === 1 &&
+    !meta.exif &&
+    !meta.xmp &&
+    !meta.iptc &&
+    !meta.comments?.length;
+  if (clean) return { dataUrl: dataUrl(`image/${format}`, bytes), width: meta.width, height: meta.height, bytes: bytes.length };
+
+  const pipeline = sharp(bytes, { failOn: 'truncated' })
     .rotate()
     .resize({ width: MAX_VISION_SIDE, height: MAX_VISION_SIDE, fit: 'inside', withoutEnlargement: true });
-  const { hasAlpha } = await sharp(path).metadata();
-  const encoded = hasAlpha ? pipeline.png({ compressionLevel: 6 }) : pipeline.jpeg({ quality: 85, mozjpeg: false });
+  const encoded = meta.hasAlpha ? pipeline.png({ compressionLevel: 6 }) : pipeline.jpeg({ quality: 85, mozjpeg: false });
   const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-  const mediaType = hasAlpha ? 'image/png' : 'image/jpeg';
   return {
-    dataUrl: `data:${mediaType};base64,${data.toString('base64')}`,
+    dataUrl: dataUrl(meta.hasAlpha ? 'image/png' : 'image/jpeg', data),
     width: info.width,
     height: info.height,
     bytes: data.length,
   };
 }
+
+const dataUrl = (mediaType: string, data: Buffer) => `data:${mediaType};base64,${data.toString('base64')}`;
 
 /** Answers that say the service is unwell rather than that this request was wrong. */
 const isTransientStatus = (status: number | undefined) => status === undefined || status === 408 || status === 429 || status >= 500;

@@ -1,0 +1,116 @@
+// Submit throughput and upload memory (issue: "Fast on one host, and across many", point 3).
+//   npm run bench:submit          (node --import tsx bench/submit.ts)
+//   SECONDS=10 CONNECTIONS=32 ROUNDS=2 to change the run.
+//
+// 1. autocannon POSTs a small PNG to /submit over CONNECTIONS connections for SECONDS,
+//    against Depict's server (no worker: jobs stay queued) and, as the baseline in the
+//    same run, a bare express + multer endpoint that only writes the file (bench/bare-upload.mjs).
+//    Rounds alternate between the two; medians are reported.
+// 2. 32 uploads of a 15 MB PNG at once to a fresh server: its peak resident set (VmHWM).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { scene, sharp } from '../test-support/images.js';
+import { Stack, tempDir } from '../test-support/processes.js';
+
+const SECONDS = Number(process.env.SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+
+const dir = await tempDir('depict-bench-');
+const smallPng = path.join(dir.path, 'small.png');
+await writeFile(smallPng, await scene(320, 240));
+
+interface Load {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+async function load(url: string): Promise<Load> {
+  const result = await autocannon({
+    url: `${url}/submit`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    form: { file: { type: 'file', path: smallPng, options: { filename: 'small.png', contentType: 'image/png' } } },
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) throw new Error(`${url}: ${bad} of ${result.requests.total} requests failed`);
+  return { perSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+async function bareServer(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['bench/bare-upload.mjs'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const m = /listening (\d+)/.exec(d.toString());
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`bare server exited ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const show = (name: string, runs: Load[]) =>
+  `  ${name.padEnd(28)} ${median(runs.map((r) => r.perSecond)).toFixed(0).padStart(6)} req/s, ` +
+  `p50 ${median(runs.map((r) => r.p50))} ms, p99 ${median(runs.map((r) => r.p99))} ms`;
+
+/** The server's peak resident set so far, in MB, from /proc. */
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+try {
+  console.log(`POST /submit with a ${(await readFile(smallPng)).length}-byte PNG, ${CONNECTIONS} connections, ${SECONDS} s per round`);
+  const stack = await new Stack().start({ worker: false });
+  const bare = await bareServer();
+  const depict: Load[] = [];
+  const baseline: Load[] = [];
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      baseline.push(await load(bare.url));
+      depict.push(await load(stack.url));
+    }
+  } finally {
+    bare.stop();
+    await stack.stop();
+  }
+  console.log(show('bare express + multer', baseline));
+  console.log(show('Depict POST /submit', depict));
+  const ratio = median(depict.map((r) => r.perSecond)) / median(baseline.map((r) => r.perSecond));
+  console.log(`  ratio of requests/s: ${ratio.toFixed(2)} (target >= 0.5)`);
+
+  // 32 large uploads at once.
+  const bigPng = await sharp(randomBytes(2240 * 2240 * 3), {
+    raw: { width: 2240, height: 2240, channels: 3 },
+  })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+  const fresh = await new Stack().start({ worker: false });
+  try {
+    const before = await peakRssMb(fresh.server.proc.child.pid!);
+    const started = performance.now();
+    const answers = await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        const form = new FormData();
+        form.append('file', new Blob([new Uint8Array(bigPng)]), 'big.png');
+        return (await fetch(`${fresh.url}/submit`, { method: 'POST', body: form })).status;
+      }),
+    );
+    if (answers.some((s) => s !== 202)) throw new Error(`large uploads answered ${answers.join(',')}`);
+    const peak = await peakRssMb(fresh.server.proc.child.pid!);
+    console.log(
+      `  32 concurrent ${(bigPng.length / 1e6).toFixed(1)} MB uploads: all 202 in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+        `server peak RSS ${peak.toFixed(0)} MB (${before.toFixed(0)} MB before; target <= 250 MB)`,
+    );
+  } finally {
+    await fresh.stop();
+  }
+} finally {
+  await dir.remove();
+}
