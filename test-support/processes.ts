@@ -175,6 +175,7 @@ export class Stack {
     const dir = await tempDir();
     this.dataDir = dir.path;
     this.removeDir = dir.remove;
+    this.databaseUrl = this.env.DATABASE_URL;
     if (onPostgres && this.env.DATABASE_URL === undefined) {
       const schema = await testSchema();
       this.databaseUrl = schema.url;

@@ -1,13 +1,47 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
+/** A stored upload, as the sweeper sees it. */
+export interface StoredBlob {
+  readonly id: string;
+  readonly modifiedMs: number;
+}
+
+/** A blob as a file on this host, for the describers; `release` removes any copy made for it. */
+export interface BlobFile {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
 /**
- * Uploaded files on local disk, named by job id only (a client's file name never
- * becomes a path). Uploads stream into tmp/ first and are renamed into place, so a
- * blob under its job id is always complete.
+ * Where uploads live from submit until their job ends: named by job id only (a client's
+ * file name never becomes a path or key). Uploads stream into `tmpDir` on this host
+ * first and are adopted whole, so a blob under its job id is always complete.
  */
-export class LocalBlobStore {
+export interface BlobStore {
+  /** Where uploads in progress are written, on this host. */
+  readonly tmpDir: string;
+  /** Make tmpDir (and whatever else the store needs). */
+  init(): Promise<this>;
+  /** Move a finished temporary file into the store under the job id. */
+  adopt(jobId: string, tmpPath: string): Promise<void>;
+  exists(jobId: string): Promise<boolean>;
+  /** Remove a blob; one that is not there is fine. */
+  delete(jobId: string): Promise<void>;
+  /** Every stored blob (not the temporary files). */
+  list(): Promise<StoredBlob[]>;
+  /** The blob as a local file. Rejects when there is no such blob. */
+  open(jobId: string): Promise<BlobFile>;
+}
+
+export const isJobId = (id: string) => /^[A-Za-z0-9-]+$/.test(id);
+
+export function assertJobId(id: string): void {
+  if (!isJobId(id)) throw new Error(`invalid blob id ${JSON.stringify(id)}`);
+}
+
+/** Uploads on local disk, in DATA_DIR/uploads: server and workers must share that disk. */
+export class LocalBlobStore implements BlobStore {
   readonly dir: string;
   readonly tmpDir: string;
 
@@ -22,11 +56,10 @@ export class LocalBlobStore {
   }
 
   pathOf(jobId: string): string {
-    if (!/^[A-Za-z0-9-]+$/.test(jobId)) throw new Error(`invalid blob id ${JSON.stringify(jobId)}`);
+    assertJobId(jobId);
     return path.join(this.dir, jobId);
   }
 
-  /** Move a finished temporary file into place under the job id. */
   async adopt(jobId: string, tmpPath: string): Promise<void> {
     await rename(tmpPath, this.pathOf(jobId));
   }
@@ -39,11 +72,6 @@ export class LocalBlobStore {
     }
   }
 
-  read(jobId: string): NodeJS.ReadableStream {
-    return createReadStream(this.pathOf(jobId));
-  }
-
-  /** Remove a blob; one that is not there is fine. */
   async delete(jobId: string): Promise<void> {
     try {
       await unlink(this.pathOf(jobId));
@@ -52,9 +80,22 @@ export class LocalBlobStore {
     }
   }
 
-  /** Every stored blob id (not the temporary files). */
-  async list(): Promise<string[]> {
+  async list(): Promise<StoredBlob[]> {
     const entries = await readdir(this.dir, { withFileTypes: true });
-    return entries.filter((e) => e.isFile()).map((e) => e.name);
+    const blobs: StoredBlob[] = [];
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      try {
+        blobs.push({ id: entry.name, modifiedMs: (await stat(path.join(this.dir, entry.name))).mtimeMs });
+      } catch {
+        // removed meanwhile
+      }
+    }
+    return blobs;
+  }
+
+  /** The file itself: nothing to copy, nothing to release. A missing blob fails when read. */
+  async open(jobId: string): Promise<BlobFile> {
+    return { path: this.pathOf(jobId), release: async () => undefined };
   }
 }

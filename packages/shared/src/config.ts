@@ -49,6 +49,13 @@ export const EnvSchema = z.object({
   QUEUE_PREFIX: withDefault(z.string().regex(/^[A-Za-z0-9:_.-]+$/, 'letters, digits and : _ . - only'), 'depict'),
   DATA_DIR: withDefault(z.string(), './data'),
   DATABASE_URL: databaseUrl,
+  S3_BUCKET: optionalString,
+  S3_ENDPOINT: httpUrl,
+  S3_REGION: withDefault(z.string().min(1), 'us-east-1'),
+  S3_FORCE_PATH_STYLE: withDefault(z.enum(['true', 'false']), 'false'),
+  S3_PREFIX: withDefault(z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'empty, or path segments each ending in /'), 'uploads/'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
   MAX_UPLOAD_MB: withDefault(z.coerce.number().positive().max(1024), '20'),
   BATCH_MAX: withDefault(z.coerce.number().int().min(1).max(1000), '20'),
   UPLOAD_TIMEOUT_MS: withDefault(positiveInt, '120000'),
@@ -94,6 +101,17 @@ export interface Config {
   /** Absolute. */
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** Uploads in an S3 bucket instead of DATA_DIR/uploads; unset: local disk. */
+  readonly s3:
+    | {
+        readonly bucket: string;
+        readonly endpoint: string | undefined;
+        readonly region: string;
+        readonly forcePathStyle: boolean;
+        readonly prefix: string;
+        readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+      }
+    | undefined;
   readonly maxUploadBytes: number;
   readonly maxImagePixels: number;
   /** Files one POST /submit may carry. */
@@ -179,6 +197,19 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     queuePrefix: e.QUEUE_PREFIX,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    s3: e.S3_BUCKET
+      ? {
+          bucket: e.S3_BUCKET,
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
+          prefix: e.S3_PREFIX,
+          credentials:
+            e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+              : undefined,
+        }
+      : undefined,
     maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
     maxImagePixels: e.MAX_IMAGE_PIXELS,
     uploadTimeoutMs: e.UPLOAD_TIMEOUT_MS,

@@ -1,4 +1,6 @@
-import { LocalBlobStore } from './blob-store.js';
+import path from 'node:path';
+import { LocalBlobStore, type BlobStore } from './blob-store.js';
+import { S3BlobStore } from './s3-blob-store.js';
 import { loadConfigOrExit, type Config } from './config.js';
 import { JobStore } from './job-store.js';
 import { createLogger, type Logger } from './logger.js';
@@ -10,7 +12,7 @@ export interface Runtime {
   readonly config: Config;
   readonly logger: Logger;
   readonly store: JobStore;
-  readonly blobs: LocalBlobStore;
+  readonly blobs: BlobStore;
   readonly queue: QueueConnection;
   /** Announces job state changes to every server process (Redis pub/sub). */
   readonly events: JobEventPublisher;
@@ -21,7 +23,10 @@ export async function openRuntime(component: 'server' | 'worker'): Promise<Runti
   const config = loadConfigOrExit();
   const logger = createLogger(component, config.logLevel);
   const store = await JobStore.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  const blobs = await new LocalBlobStore(config.dataDir).init();
+  const blobs = await (config.s3
+    ? new S3BlobStore({ ...config.s3, tmpDir: path.join(config.dataDir, 'uploads', 'tmp') })
+    : new LocalBlobStore(config.dataDir)
+  ).init();
   // The Redis client reconnects by itself; until then, say so once per error.
   const queue = new QueueConnection(
     { redisUrl: config.redisUrl, prefix: config.queuePrefix, role: component === 'worker' ? 'worker' : 'producer' },

@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { LocalBlobStore } from './blob-store.js';
+import type { BlobStore } from './blob-store.js';
 import { IDEMPOTENCY_WINDOW_MS } from './api-schemas.js';
 import { isTerminal } from './job-status.js';
 import type { JobStore } from './job-store.js';
@@ -9,7 +9,7 @@ import { Periodic } from './periodic.js';
 
 export interface SweeperOptions {
   readonly store: JobStore;
-  readonly blobs: LocalBlobStore;
+  readonly blobs: BlobStore;
   readonly logger: Logger;
   readonly intervalMs: number;
   /** Files untouched this long may be orphans; younger ones may belong to an upload in progress. */
@@ -51,8 +51,8 @@ export class Sweeper {
         removed++;
       }
     }
-    for (const jobId of await blobs.list()) {
-      if (!(await old(blobs.pathOf(jobId)))) continue;
+    for (const { id: jobId, modifiedMs } of await blobs.list()) {
+      if (modifiedMs > cutoff) continue;
       const job = await store.get(jobId);
       const retryable =
         job?.status === 'failed' && Date.parse(job.finishedAt ?? job.updatedAt) > Date.now() - this.options.failedRetentionMs;

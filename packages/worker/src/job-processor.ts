@@ -4,13 +4,13 @@ import {
   type ImageMediaType,
   type JobError,
   type JobStore,
-  type LocalBlobStore,
+  type BlobStore,
   type Logger,
 } from '@depict/shared';
 
 export interface ProcessorOptions {
   readonly store: JobStore;
-  readonly blobs: LocalBlobStore;
+  readonly blobs: BlobStore;
   readonly describer: Describer;
   readonly logger: Logger;
   readonly leaseMs: number;
@@ -185,12 +185,21 @@ export class JobProcessor {
       signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
     stopped.catch(() => undefined);
-    return Promise.race([
-      describer.describe(
-        { path: blobs.pathOf(job.jobId), mediaType: job.mediaType as ImageMediaType, byteSize: job.byteSize, filename: job.filename },
-        { signal, ...job.options },
-      ),
-      stopped,
-    ]);
+    const opening = blobs.open(job.jobId);
+    const file = await Promise.race([opening, stopped]).catch((err: unknown) => {
+      opening.then((f) => f.release(), () => undefined); // stopped first: drop the copy when it comes
+      throw err;
+    });
+    try {
+      return await Promise.race([
+        describer.describe(
+          { path: file.path, mediaType: job.mediaType as ImageMediaType, byteSize: job.byteSize, filename: job.filename },
+          { signal, ...job.options },
+        ),
+        stopped,
+      ]);
+    } finally {
+      await file.release();
+    }
   }
 }
