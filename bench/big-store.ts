@@ -33,12 +33,13 @@ function seed(dataDir: string, rows: number): string[] {
     values (?, 'done', 'photo.jpg', 'image/jpeg', 123456, ?, 640, 480, ?, 'depict-analyzer@0.1.0', ?, 1, ?, ?, ?, ?, ?)`);
   const details = JSON.stringify({ analysis: { format: 'jpeg', width: 640, height: 480, palette: [{ name: 'sky blue', share: 0.4 }] } });
   const options = JSON.stringify({ length: 'normal', detail: 'auto' });
-  const start = Date.parse('2025-01-01T00:00:00Z');
+  // One a second up to now: the newest first, and all inside RETENTION_DAYS.
+  const start = Date.now() - rows * 1000;
   const ids: string[] = [];
   db.transaction(() => {
     for (let i = 0; i < rows; i++) {
       const id = randomUUID();
-      const at = new Date(start + i * 30_000).toISOString();
+      const at = new Date(start + i * 1000).toISOString();
       insert.run(id, id.replace(/-/g, '').padEnd(64, '0'), 'A landscape photo, mostly sky blue.', details, at, at, at, at, options);
       ids.push(id);
     }

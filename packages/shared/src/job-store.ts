@@ -431,12 +431,9 @@ export class JobStore {
     if (options.status) query = query.where('status', '=', options.status);
     const after = options.after;
     if (after) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('job_id', '<', after.jobId)]),
-        ]),
-      );
+      // A row-value comparison, which both databases answer as a range of the
+      // (created_at, job_id) index: written as an OR, SQLite walks every newer row first.
+      query = query.where((eb) => eb(eb.refTuple('created_at', 'job_id'), '<', eb.tuple(after.createdAt, after.jobId)));
     }
     const rows = await query.orderBy('created_at', 'desc').orderBy('job_id', 'desc').limit(options.limit).execute();
     return rows.map(toJob);
