@@ -44,16 +44,16 @@ export async function startVisionApi(latencyMs: number) {
   return api;
 }
 
-/** Submit n small PNGs through POST /submit, 16 at a time; their job ids. */
-export async function submitMany(stack: Stack, n: number): Promise<string[]> {
-  const image = await scene(320, 240);
+/** Submit n images (small PNGs unless given) through POST /submit, 16 at a time; their job ids. */
+export async function submitMany(stack: Stack, n: number, image?: Buffer): Promise<string[]> {
+  image ??= await scene(320, 240);
   const ids: string[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       while (next < n) {
         next++;
-        const sent = await submit(stack.url, image);
+        const sent = await submit(stack.url, image!);
         if (sent.status !== 202) throw new Error(`submit answered ${sent.status}: ${JSON.stringify(sent.body)}`);
         ids.push(sent.body.job_id);
       }
