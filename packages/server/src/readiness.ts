@@ -20,14 +20,16 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<{ nam
 }
 
 /**
- * Ready means both the job store and Redis answer now. The vision circuit breaker is
+ * Ready means the job store, Redis and (when uploads are in S3) the bucket answer now. The vision circuit breaker is
  * reported beside them; an open breaker does not make the service unready (jobs are still
  * accepted; they fall back to the analyzer or wait).
  */
 export async function readiness(deps: AppDeps) {
   const breaker = deps.breaker.status().catch(() => ({ state: 'unknown' as const }));
+  const ping = deps.blobs.ping?.bind(deps.blobs);
   const checks = await Promise.all([
     check('job_store', () => deps.store.ping()),
+    ...(ping ? [check('blob_store', ping)] : []),
     check('redis', async () => {
       const queue = deps.queue.current;
       if (!queue) throw new Error('not connected');

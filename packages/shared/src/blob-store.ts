@@ -32,6 +32,8 @@ export interface BlobStore {
   list(): Promise<StoredBlob[]>;
   /** The blob as a local file. Rejects when there is no such blob. */
   open(jobId: string): Promise<BlobFile>;
+  /** Rejects when the store cannot be reached (for /ready); local disk has nothing to ask. */
+  ping?(): Promise<void>;
 }
 
 export const isJobId = (id: string) => /^[A-Za-z0-9-]+$/.test(id);

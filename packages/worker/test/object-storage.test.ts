@@ -96,4 +96,15 @@ storage('canceling a queued job deletes its object; a job whose object is gone f
   assert.is((await get(stack.url, '/ready')).status, 200);
 });
 
+storage('/ready checks the bucket: 503 while the object store is away', async () => {
+  const ready = await get(stack.url, '/ready');
+  assert.ok(ready.body.checks.some((c: { name: string; ok: boolean }) => c.name === 'blob_store' && c.ok));
+  await s3rver.close();
+  const away = await get(stack.url, '/ready');
+  assert.is(away.status, 503);
+  assert.match(away.body.error.message, /blob_store/);
+  await s3rver.run();
+  await waitFor('ready again', async () => ((await get(stack.url, '/ready')).status === 200 ? true : undefined));
+});
+
 storage.run();
