@@ -12,6 +12,9 @@ const USAGE = `Usage:
   depict status <job_id>      the job's state
   depict result <job_id>      the job's result (waits for nothing)
   depict watch <job_id>       wait for the job to finish, then print its result
+  depict retry <job_id>       queue a failed job again
+  depict retry --failed [--error-code CODE] [--since ISO-TIME]
+                              queue again every failed job that matches
 
 Options:
   --server URL       the Depict server (or DEPICT_URL; default http://127.0.0.1:8000)
@@ -156,6 +159,9 @@ async function main(argv: string[]): Promise<number> {
       length: { type: 'string' },
       language: { type: 'string' },
       prompt: { type: 'string' },
+      failed: { type: 'boolean' },
+      'error-code': { type: 'string' },
+      since: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -182,6 +188,18 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'watch':
       print(await client.wait(rest[0] ?? '', { timeoutMs: 3_600_000 }));
+      return 0;
+    case 'retry':
+      if (values.failed) {
+        const filter = {
+          ...(values['error-code'] ? { error_code: values['error-code'] } : {}),
+          ...(values.since ? { since: values.since } : {}),
+        };
+        print(await client.retryMany(filter));
+      } else {
+        if (!rest[0]) throw new Error('retry needs a job id, or --failed');
+        print(await client.retry(rest[0]));
+      }
       return 0;
     default:
       process.stderr.write(`unknown command ${command}\n${USAGE}`);

@@ -1,10 +1,16 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DepictApiError, DepictClient } from '@depict/sdk';
 import { submit, waitForResult } from '../../../test-support/api.js';
 import { FakeOpenAI } from '../../../test-support/fake-openai.js';
 import { scene } from '../../../test-support/images.js';
-import { Stack } from '../../../test-support/processes.js';
+import { REPO_ROOT, Stack } from '../../../test-support/processes.js';
+
+const run = promisify(execFile);
+const CLI = path.join(REPO_ROOT, 'packages/sdk/dist/cli.js');
 
 /** retry and retryMany through the SDK; the vision model refuses until the test lets it answer. */
 const fake = new FakeOpenAI();
@@ -54,6 +60,22 @@ letters('the SDK retries a dead letter and waits for it', async () => {
   }
   const many = await client.retryMany({ error_code: 'vision_api_error', since: new Date(Date.now() + 1000) });
   assert.is(many.retried, 0);
+});
+
+letters('the CLI retries one dead letter, or every failed job matching a filter', async () => {
+  const one = await failedJob();
+  const two = await failedJob();
+  fake.behaviour = ANSWER;
+  const cli = (...args: string[]) =>
+    run(process.execPath, [CLI, ...args, '--server', stack.url]).then(({ stdout }) => JSON.parse(stdout));
+  assert.is((await cli('retry', one)).job_id, one);
+  assert.is((await new DepictClient({ baseUrl: stack.url }).wait(one, { timeoutMs: 30_000 })).status, 'done');
+  const bulk = await cli('retry', '--failed', '--error-code', 'vision_api_error');
+  assert.ok(bulk.job_ids.includes(two), JSON.stringify(bulk));
+  assert.not.ok(bulk.job_ids.includes(one), 'a done job is not retried');
+  const refused = await run(process.execPath, [CLI, 'retry', one, '--server', stack.url]).catch((err: { code: number; stderr: string }) => err);
+  assert.is((refused as { code: number }).code, 1);
+  assert.match((refused as { stderr: string }).stderr, /conflict: The job is done/);
 });
 
 letters.run();
