@@ -85,7 +85,7 @@ export async function finishedJobs(stack: Stack, ids: string[]): Promise<Finishe
     await waitFor(
       `${ids.length} jobs to finish`,
       async () => {
-        const { counts } = await store.stats(null, 0);
+        const counts = await store.countByStatus(null);
         return (counts.queued ?? 0) + (counts.processing ?? 0) === 0 ? true : undefined;
       },
       { timeoutMs: 30 * 60_000, intervalMs: 200 },

@@ -62,7 +62,7 @@ export function serverMetrics(deps: AppDeps): { registry: Registry; httpTimer: R
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const { counts } = await deps.store.stats(null, 0);
+      const counts = await deps.store.countByStatus(null);
       for (const status of JOB_STATUSES) this.set({ status }, counts[status] ?? 0);
     },
   });

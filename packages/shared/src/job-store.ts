@@ -57,7 +57,7 @@ function toJob(row: Selectable<JobsTable>): Job {
     description: row.description,
     generatedBy: row.generated_by,
     details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
-    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    error: storedError(row),
     attempts: row.attempts,
     attemptsBase: row.attempts_base,
     createdAt: row.created_at,
@@ -77,10 +77,14 @@ function toAttempt(row: Selectable<JobAttemptsTable>): Attempt {
     started_at: row.started_at,
     finished_at: row.finished_at,
     outcome: row.outcome,
-    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    error: storedError(row),
     describer: row.describer,
   };
 }
+
+/** A stored error_code / error_message pair, as the JobError clients see. */
+const storedError = (row: { error_code: string | null; error_message: string | null }): JobError | null =>
+  row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' };
 
 const now = () => new Date().toISOString();
 
@@ -458,10 +462,16 @@ export class JobStore {
     return ids;
   }
 
+  /** Jobs by status (all of them, or one caller's). */
+  async countByStatus(owner: string | null): Promise<Partial<Record<JobStatus, number>>> {
+    let query = this.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status');
+    if (owner !== null) query = query.where('owner', '=', owner);
+    const rows = await query.execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
   /** Jobs by status, and the times of the most recent finished ones (for /stats). */
   async stats(owner: string | null, sample: number) {
-    let counts = this.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status');
-    if (owner !== null) counts = counts.where('owner', '=', owner);
     let recent = this.db
       .selectFrom('jobs')
       .select(['created_at', 'started_at', 'finished_at'])
@@ -469,9 +479,9 @@ export class JobStore {
       .orderBy('finished_at', 'desc')
       .limit(sample);
     if (owner !== null) recent = recent.where('owner', '=', owner);
-    const [byStatus, finished] = await Promise.all([counts.execute(), recent.execute()]);
+    const [counts, finished] = await Promise.all([this.countByStatus(owner), recent.execute()]);
     return {
-      counts: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])) as Partial<Record<JobStatus, number>>,
+      counts,
       finished: finished.map((r) => ({ createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at })),
     };
   }
