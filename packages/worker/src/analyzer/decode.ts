@@ -20,7 +20,11 @@ export interface HeaderFacts {
 /** The image shrunk for measuring: 8-bit sRGB, RGBA when the file has alpha. */
 export interface DecodedImage {
   readonly header: HeaderFacts;
-  readonly pixels: Buffer;
+  /**
+   * A plain Uint8Array over the decoded bytes: V8 indexes it about twice as fast as
+   * the Buffer it came in, and the measurements index every pixel.
+   */
+  readonly pixels: Uint8Array;
   readonly width: number;
   readonly height: number;
   readonly channels: 3 | 4;
@@ -33,9 +37,19 @@ const BIT_DEPTH: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short
 
 /**
  * One decode feeds every measurement. libvips shrinks JPEGs while decoding
- * (shrink-on-load), so a 12-megapixel photo never exists at full size in memory.
+ * (shrink-on-load), so a 12-megapixel photo never exists at full size in memory. The
+ * header is read beside the decode, not before it: the decode needs nothing from it
+ * (libvips keeps an alpha band through the conversion to sRGB, and adds none).
  */
 export async function decodeForAnalysis(path: string): Promise<DecodedImage> {
+  const decoding = sharp(path, { failOn: 'truncated' })
+    .rotate()
+    .resize({ width: ANALYSIS_SIDE, height: ANALYSIS_SIDE, fit: 'inside', withoutEnlargement: true })
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  // Settled at once, so a failed header read cannot leave the decode's failure unhandled.
+  decoding.catch(() => undefined);
   const meta = await sharp(path).metadata();
   if (meta.format !== 'png' && meta.format !== 'jpeg') throw new Error(`not a PNG or JPEG (${meta.format ?? 'unknown'})`);
   if (!meta.width || !meta.height) throw new Error('the header has no dimensions');
@@ -50,14 +64,10 @@ export async function decodeForAnalysis(path: string): Promise<DecodedImage> {
     progressive: meta.isProgressive ?? false,
     animated: meta.format === 'png' && (await isAnimatedPng(path)),
   };
-
-  let pipeline = sharp(path, { failOn: 'truncated' })
-    .rotate()
-    .resize({ width: ANALYSIS_SIDE, height: ANALYSIS_SIDE, fit: 'inside', withoutEnlargement: true })
-    .toColourspace('srgb');
-  pipeline = header.hasAlpha ? pipeline.ensureAlpha() : pipeline.removeAlpha();
-  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  return { header, pixels: data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+  const { data, info } = await decoding;
+  if (info.channels !== 3 && info.channels !== 4) throw new Error(`decoded to ${info.channels} bands, not RGB or RGBA`);
+  const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  return { header, pixels, width: info.width, height: info.height, channels: info.channels };
 }
 
 /**

@@ -22,63 +22,62 @@ const STRUCTURE_GRADIENT = 6;
 /** Below this share of structured pixels, sharpness cannot be judged (a flat colour is neither sharp nor blurry). */
 const MIN_STRUCTURE_SHARE = 0.002;
 
-export function lumaOf(image: DecodedImage): Float32Array {
+/**
+ * Edges, flatness, colour count and sharpness, over every pixel of the 512 px decode.
+ * This runs on every image after the decode, so it reads each pixel's bytes once, into
+ * luma and one packed RGB number, and then compares neighbours through those.
+ */
+export function measureTexture(image: DecodedImage): TextureStats {
   const { pixels, channels, width, height } = image;
-  const luma = new Float32Array(width * height);
-  for (let p = 0, o = 0; p < luma.length; p++, o += channels) {
-    luma[p] = 0.299 * pixels[o]! + 0.587 * pixels[o + 1]! + 0.114 * pixels[o + 2]!;
+  const total = width * height;
+  const luma = new Float32Array(total);
+  const rgb = new Int32Array(total);
+  // Colours at 4 bits per channel.
+  const bins = new Uint32Array(4096);
+  for (let p = 0, o = 0; p < total; p++, o += channels) {
+    const red = pixels[o]!;
+    const green = pixels[o + 1]!;
+    const blue = pixels[o + 2]!;
+    luma[p] = 0.299 * red + 0.587 * green + 0.114 * blue;
+    rgb[p] = (red << 16) | (green << 8) | blue;
+    bins[((red >> 4) << 8) | ((green >> 4) << 4) | (blue >> 4)]!++;
   }
-  return luma;
-}
 
-/** Edges, flatness, colour count and sharpness, over every pixel of the 512 px decode. */
-export function measureTexture(image: DecodedImage, luma: Float32Array = lumaOf(image)): TextureStats {
-  const { pixels, channels, width, height } = image;
-  let inner = 0;
+  // Flat: the same RGB as the right and the lower neighbour.
+  let flat = 0;
+  for (let y = 0; y + 1 < height; y++) {
+    for (let p = y * width, end = p + width - 1; p < end; p++) {
+      const colour = rgb[p]!;
+      if (colour === rgb[p + 1] && colour === rgb[p + width]) flat++;
+    }
+  }
+
+  // Luma gradient and Laplacian of every inner pixel.
   let edges = 0;
   let structured = 0;
   let structureGradient = 0;
   let structureLaplacian = 0;
-  let flat = 0;
-  const bins = new Uint32Array(4096);
-
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = y * width + x;
-      const o = p * channels;
-      bins[((pixels[o]! >> 4) << 8) | ((pixels[o + 1]! >> 4) << 4) | (pixels[o + 2]! >> 4)]!++;
-      if (x + 1 < width && y + 1 < height) {
-        const r = o + channels;
-        const d = o + width * channels;
-        if (
-          pixels[o] === pixels[r] && pixels[o + 1] === pixels[r + 1] && pixels[o + 2] === pixels[r + 2] &&
-          pixels[o] === pixels[d] && pixels[o + 1] === pixels[d + 1] && pixels[o + 2] === pixels[d + 2]
-        ) {
-          flat++;
-        }
-      }
-      if (x > 0 && y > 0 && x + 1 < width && y + 1 < height) {
-        const c = luma[p]!;
-        const left = luma[p - 1]!;
-        const right = luma[p + 1]!;
-        const up = luma[p - width]!;
-        const down = luma[p + width]!;
-        const gx = right - left;
-        const gy = down - up;
-        // Math.hypot is several times slower than this in V8, and this runs per pixel.
-        const gradient = Math.sqrt(gx * gx + gy * gy) / 2;
-        inner++;
-        if (gradient >= EDGE_GRADIENT) edges++;
-        if (gradient >= STRUCTURE_GRADIENT) {
-          structured++;
-          structureGradient += gradient;
-          structureLaplacian += Math.abs(left + right + up + down - 4 * c);
-        }
+  for (let y = 1; y + 1 < height; y++) {
+    for (let p = y * width + 1, end = p + width - 2; p < end; p++) {
+      const c = luma[p]!;
+      const left = luma[p - 1]!;
+      const right = luma[p + 1]!;
+      const up = luma[p - width]!;
+      const down = luma[p + width]!;
+      const gx = right - left;
+      const gy = down - up;
+      // Math.hypot is several times slower than this in V8, and this runs per pixel.
+      const gradient = Math.sqrt(gx * gx + gy * gy) / 2;
+      if (gradient >= EDGE_GRADIENT) edges++;
+      if (gradient >= STRUCTURE_GRADIENT) {
+        structured++;
+        structureGradient += gradient;
+        structureLaplacian += Math.abs(left + right + up + down - 4 * c);
       }
     }
   }
+  const inner = width > 2 && height > 2 ? (width - 2) * (height - 2) : 0;
 
-  const total = width * height;
   const minPixels = Math.max(1, total * 0.0005);
   let colourCount = 0;
   for (const n of bins) if (n >= minPixels) colourCount++;
