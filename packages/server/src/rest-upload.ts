@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { rm } from 'node:fs/promises';
-import { DepictError, errorBody, type BatchSubmitResponse } from '@depict/shared';
+import { DepictError, errorBody, removeFile, type BatchSubmitResponse } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { callerOf } from './auth.js';
 import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
@@ -107,7 +106,7 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
     } catch (err) {
       next(err);
     } finally {
-      await Promise.all(files.map((f) => rm(f.path, { force: true })));
+      await Promise.all(files.map((f) => removeFile(f.path)));
     }
   };
 

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { DepictError, IDEMPOTENCY_WINDOW_MS, checkWebhookTarget, JobOptions, enqueue, type Logger, type SubmitResponse } from '@depict/shared';
+import { DepictError, IDEMPOTENCY_WINDOW_MS, removeFile, checkWebhookTarget, JobOptions, enqueue, type Logger, type SubmitResponse } from '@depict/shared';
 import { ZodError } from 'zod';
 import type { AppDeps } from './deps.js';
 import { checkImage } from './image-check.js';
@@ -128,7 +127,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
     if (claimedKey) await store.releaseIdempotencyKey(claimedKey).catch(() => undefined);
     throw err;
   } finally {
-    await rm(upload.tmpPath, { force: true });
+    await removeFile(upload.tmpPath);
   }
 }
 

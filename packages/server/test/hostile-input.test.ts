@@ -65,6 +65,18 @@ function brokenExif(jpegBytes: Buffer): Buffer {
   return Buffer.concat([jpegBytes.subarray(0, 2), Buffer.from([0xff, 0xe1]), length, garbage, jpegBytes.subarray(2)]);
 }
 
+/** The bytes without their last n bytes, or without their last fraction n (n < 1). */
+function cutEnd(bytes: Buffer, n: number): Buffer {
+  return bytes.subarray(0, bytes.length - (n < 1 ? Math.floor(bytes.length * n) : n));
+}
+
+/** One byte in the middle flipped: a PNG's chunk checksum no longer matches. */
+function damaged(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  copy[copy.length >> 1] ^= 0x55;
+  return copy;
+}
+
 function serverRssMb(): number {
   const status = readFileSync(`/proc/${stack.server.proc.child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
@@ -82,6 +94,11 @@ type Case = [name: string, bytes: () => Promise<Buffer> | Buffer, status: number
 const files: Case[] = [
   ['a truncated PNG', async () => (await scene(300, 200, 'png')).subarray(0, 900), 422, 'corrupt_image'],
   ['a truncated JPEG', async () => (await scene(300, 200, 'jpeg')).subarray(0, 1500), 422, 'corrupt_image'],
+  // Cut or damaged near the end: only a decode of every row finds these.
+  ['a PNG cut inside its last data chunk', async () => cutEnd(await scene(300, 200, 'png'), 20), 422, 'corrupt_image'],
+  ['a PNG with one damaged byte', async () => damaged(await scene(300, 200, 'png')), 422, 'corrupt_image'],
+  ['a JPEG without its end marker', async () => cutEnd(await scene(300, 200, 'jpeg'), 2), 422, 'corrupt_image'],
+  ['a 3-megapixel JPEG cut at 90%', async () => cutEnd(await scene(2000, 1500, 'jpeg'), 0.1), 422, 'corrupt_image'],
   ['zero bytes', () => Buffer.alloc(0), 400, 'no_file'],
   ['a text file named .png', () => Buffer.from('just words\n'), 415, 'unsupported_media_type'],
   ['an HTML file named .png', () => Buffer.from('<!doctype html><script>alert(1)</script>'), 415, 'unsupported_media_type'],

@@ -42,6 +42,18 @@ export function assertJobId(id: string): void {
   if (!isJobId(id)) throw new Error(`invalid blob id ${JSON.stringify(id)}`);
 }
 
+/**
+ * Remove one file; a file already gone is fine. One unlink, where fs.promises.rm would
+ * validate, lstat and walk the path as a tree first: this runs on every upload.
+ */
+export async function removeFile(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 /** Uploads on local disk, in DATA_DIR/uploads: server and workers must share that disk. */
 export class LocalBlobStore implements BlobStore {
   readonly dir: string;
@@ -75,11 +87,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async delete(jobId: string): Promise<void> {
-    try {
-      await unlink(this.pathOf(jobId));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    await removeFile(this.pathOf(jobId));
   }
 
   async list(): Promise<StoredBlob[]> {

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -13,7 +13,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { assertJobId, type BlobFile, type BlobStore, type StoredBlob } from './blob-store.js';
+import { assertJobId, removeFile, type BlobFile, type BlobStore, type StoredBlob } from './blob-store.js';
 
 export interface S3BlobStoreOptions {
   readonly bucket: string;
@@ -73,7 +73,7 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(
       new PutObjectCommand({ Bucket: this.options.bucket, Key: this.key(jobId), Body: createReadStream(tmpPath), ContentLength: size }),
     );
-    await rm(tmpPath, { force: true });
+    await removeFile(tmpPath);
   }
 
   async exists(jobId: string): Promise<boolean> {
@@ -112,10 +112,10 @@ export class S3BlobStore implements BlobStore {
     try {
       await pipeline(object.Body as Readable, createWriteStream(file));
     } catch (err) {
-      await rm(file, { force: true });
+      await removeFile(file);
       throw err;
     }
-    return { path: file, release: () => rm(file, { force: true }) };
+    return { path: file, release: () => removeFile(file) };
   }
 
   async ping(): Promise<void> {
