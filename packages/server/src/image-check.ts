@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 import { DepictError, type ImageMediaType } from '@depict/shared';
 
@@ -10,16 +9,6 @@ export interface CheckedImage {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const JPEG_SIGNATURE = Buffer.from([0xff, 0xd8, 0xff]);
-
-async function readHead(path: string, length: number): Promise<Buffer> {
-  const file = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
-}
 
 function sniff(head: Buffer): ImageMediaType | undefined {
   if (head.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) return 'image/png';
@@ -43,39 +32,43 @@ function refuseOversize(width: number, height: number, maxPixels: number): void 
  */
 const SHRINK_JPEG_PIXELS = 1_000_000;
 
+/** A JPEG's size is in its frame header, after any EXIF: libvips finds it. */
+async function jpegSize(path: string): Promise<{ width: number; height: number }> {
+  try {
+    const meta = await sharp(path).metadata();
+    if (!meta.width || !meta.height) throw new Error('no dimensions in header');
+    return { width: meta.width, height: meta.height };
+  } catch (err) {
+    throw new DepictError('corrupt_image', 'The file starts like a JPEG but its header cannot be read.', { cause: err });
+  }
+}
+
+/** A PNG's size is in its first chunk, IHDR, which must come first. */
+function pngSize(head: Buffer): { width: number; height: number } {
+  const width = head.length >= 24 && head.toString('latin1', 12, 16) === 'IHDR' ? head.readUInt32BE(16) : 0;
+  const height = width ? head.readUInt32BE(20) : 0;
+  if (!width || !height) throw new DepictError('corrupt_image', 'The file starts like a PNG but its header cannot be read.');
+  return { width, height };
+}
+
 /**
  * Decide from the bytes alone whether an upload is a PNG or JPEG the worker can read.
- * The name and Content-Type a client sent are never trusted. The pixel count is checked
- * from the header before any pixel is decoded, then one decode proves the data is
+ * The name and Content-Type a client sent are never trusted; `head` is the file's first
+ * bytes, kept while it was written. The pixel count is checked from the header before
+ * any pixel is decoded, so a bomb is refused as one, then one decode proves the data is
  * complete: the last pixel can only be read once every row before it has been, and
  * libvips streams the rows, so no full-size copy is ever held. (A resize to 64 px did
  * the same at about three times the CPU on small images: libvips' resampling has a
  * large fixed cost.)
  */
-export async function checkImage(path: string, options: { maxPixels: number }): Promise<CheckedImage> {
-  const head = await readHead(path, 24);
+export async function checkImage(path: string, head: Buffer, options: { maxPixels: number }): Promise<CheckedImage> {
   if (head.length === 0) throw new DepictError('no_file', 'The uploaded file is empty.');
   const mediaType = sniff(head);
   if (!mediaType) {
     throw new DepictError('unsupported_media_type', 'Only PNG and JPEG images are accepted; this file is neither.');
   }
   const kind = mediaType === 'image/png' ? 'PNG' : 'JPEG';
-  // A PNG's size is in its first chunk; check it before any decoder sees the file, so
-  // a bomb is refused as one even where the decoder would refuse it as "corrupt".
-  if (mediaType === 'image/png' && head.length >= 24 && head.toString('latin1', 12, 16) === 'IHDR') {
-    refuseOversize(head.readUInt32BE(16), head.readUInt32BE(20), options.maxPixels);
-  }
-
-  let width: number;
-  let height: number;
-  try {
-    const meta = await sharp(path).metadata();
-    if (!meta.width || !meta.height) throw new Error('no dimensions in header');
-    width = meta.width;
-    height = meta.height;
-  } catch (err) {
-    throw new DepictError('corrupt_image', `The file starts like a ${kind} but its header cannot be read.`, { cause: err });
-  }
+  const { width, height } = mediaType === 'image/png' ? pngSize(head) : await jpegSize(path);
   refuseOversize(width, height, options.maxPixels);
 
   const decoder = sharp(path, { failOn: 'truncated', limitInputPixels: options.maxPixels });

@@ -1,8 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import {
@@ -25,6 +21,7 @@ import {
 import type { AppDeps } from './deps.js';
 import { acceptUpload, cacheWanted, cleanFilename, enqueueSoon, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
 import { nextChange } from './job-watch.js';
+import { receiveFile, tempPathIn, type ReceivedFile } from './upload-storage.js';
 import { publicProcedure, router, type Context } from './trpc.js';
 
 /** A job the caller may see: with API keys, another key's job does not exist for it. */
@@ -35,10 +32,9 @@ async function findJob(ctx: Context, jobId: string) {
 }
 
 /** Write an uploaded File (tRPC FormData) to the blob store's tmp directory. */
-async function saveFile(deps: AppDeps, file: File): Promise<string> {
-  const tmpPath = path.join(deps.blobs.tmpDir, `trpc-${randomUUID()}`);
-  await pipeline(Readable.fromWeb(file.stream() as WebReadableStream<Uint8Array>), createWriteStream(tmpPath));
-  return tmpPath;
+async function saveFile(deps: AppDeps, file: File): Promise<ReceivedFile> {
+  const source = Readable.fromWeb(file.stream() as WebReadableStream<Uint8Array>);
+  return receiveFile(source, tempPathIn(deps.blobs.tmpDir, 'trpc'));
 }
 
 export const jobRouter = router({
@@ -60,16 +56,20 @@ export const jobRouter = router({
       const fields = Object.fromEntries([...input.entries()].filter(([, v]) => typeof v === 'string'));
       const options = parseOptions(fields);
       const idempotencyKey = idempotencyKeyOf(ctx.req.headers['idempotency-key']);
-      const tmpPath = await saveFile(ctx, file);
+      const webhookUrl = await webhookUrlOf(fields.callback_url, ctx.config);
+      // From here on acceptUpload owns the temp file, and removes it whatever happens.
+      const saved = await saveFile(ctx, file);
       return acceptUpload(ctx, {
-        tmpPath,
+        tmpPath: saved.path,
         filename: cleanFilename(file.name),
-        byteSize: file.size,
+        byteSize: saved.size,
+        sha256: saved.sha256,
+        head: saved.head,
         owner: ctx.owner,
         options,
         idempotencyKey,
         useCache: cacheWanted(fields.cache),
-        webhookUrl: await webhookUrlOf(fields.callback_url, ctx.config),
+        webhookUrl,
         log: ctx.req.log,
       });
     }),

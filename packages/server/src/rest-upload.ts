@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { DepictError, errorBody, removeFile, type BatchSubmitResponse } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { callerOf } from './auth.js';
+import { HashingDiskStorage, type ReceivedFile } from './upload-storage.js';
 import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
 
 /** Multer's limit codes, in words a client can act on. */
@@ -26,10 +26,7 @@ function fromMulterError(err: multer.MulterError, maxBytes: number, maxFiles: nu
  */
 export function restSubmit(deps: AppDeps): RequestHandler[] {
   const upload = multer({
-    storage: multer.diskStorage({
-      destination: deps.blobs.tmpDir,
-      filename: (_req, _file, cb) => cb(null, `rest-${randomUUID()}`),
-    }),
+    storage: new HashingDiskStorage(deps.blobs.tmpDir),
     // Browsers and curl send file names as raw UTF-8, without a charset parameter.
     defParamCharset: 'utf8',
     limits: {
@@ -63,7 +60,7 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
   };
 
   const accept = async (req: Request, res: Response, next: NextFunction) => {
-    const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+    const files = (req.files as (Express.Multer.File & ReceivedFile)[] | undefined) ?? [];
     try {
       if (files.length === 0) {
         throw new DepictError('no_file', 'Send the image as multipart/form-data in a field named "file".');
@@ -75,11 +72,13 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
       if (idempotencyKey !== undefined && files.length > 1) {
         throw new DepictError('bad_request', 'Idempotency-Key works with one file per request.');
       }
-      const accept = (file: Express.Multer.File) =>
+      const accept = (file: Express.Multer.File & ReceivedFile) =>
         acceptUpload(deps, {
           tmpPath: file.path,
           filename: cleanFilename(file.originalname),
           byteSize: file.size,
+          sha256: file.sha256,
+          head: file.head,
           owner: callerOf(res),
           options,
           idempotencyKey,

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { DepictError, IDEMPOTENCY_WINDOW_MS, removeFile, checkWebhookTarget, JobOptions, enqueue, type Logger, type SubmitResponse } from '@depict/shared';
 import { ZodError } from 'zod';
 import type { AppDeps } from './deps.js';
@@ -13,6 +12,9 @@ export interface Upload {
   readonly tmpPath: string;
   readonly filename: string | null;
   readonly byteSize: number;
+  /** Hex SHA-256 of the file and its first bytes, taken while it was written (upload-storage.ts). */
+  readonly sha256: string;
+  readonly head: Buffer;
   /** The caller's owner hash (with API keys), or null. */
   readonly owner: string | null;
   readonly options: JobOptions;
@@ -24,12 +26,6 @@ export interface Upload {
   readonly webhookUrl?: string | undefined;
   /** The request's logger, so the job's lines carry the request id. */
   readonly log?: Logger;
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** Keep a client's file name for display only: printable, without directories, bounded. */
@@ -55,8 +51,8 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
   const logger = upload.log ?? deps.logger;
   let claimedKey: string | undefined;
   try {
-    const image = await checkImage(upload.tmpPath, { maxPixels: deps.config.maxImagePixels });
-    const sha256 = await sha256Of(upload.tmpPath);
+    const image = await checkImage(upload.tmpPath, upload.head, { maxPixels: deps.config.maxImagePixels });
+    const { sha256 } = upload;
     const jobId = randomUUID();
     const newJob = {
       jobId,

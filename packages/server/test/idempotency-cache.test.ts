@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, waitForResult } from '../../../test-support/api.js';
 import { FakeOpenAI } from '../../../test-support/fake-openai.js';
-import { scene } from '../../../test-support/images.js';
+import { scene, sharp } from '../../../test-support/images.js';
 import { Stack } from '../../../test-support/processes.js';
 
 /** Idempotency-Key and the content cache, counting the vision calls the fake server sees. */
@@ -89,6 +89,17 @@ reuse('identical bytes and options are answered from the cache: a new job, done 
   assert.is(otherOptions.body.status, 'queued', 'different options are a different description');
   await waitForResult(stack.url, otherOptions.body.job_id);
   assert.is(fake.requests.length, 3);
+
+  // Same size, same header, one byte apart near the end: the hash covers every byte.
+  const lastPixelChanged = await sharp(await sharp(image).raw().toBuffer(), { raw: { width: 340, height: 220, channels: 3 } })
+    .composite([{ input: { create: { width: 1, height: 1, channels: 3, background: '#ff00ff' } }, left: 339, top: 219 }])
+    .png()
+    .toBuffer();
+  assert.equal(lastPixelChanged.subarray(0, 32), image.subarray(0, 32), 'the two files start alike');
+  const other = await send(lastPixelChanged);
+  assert.is(other.body.status, 'queued', 'other bytes are another description');
+  await waitForResult(stack.url, other.body.job_id);
+  assert.is(fake.requests.length, 4);
 });
 
 reuse.run();
