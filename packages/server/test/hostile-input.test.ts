@@ -73,7 +73,8 @@ function cutEnd(bytes: Buffer, n: number): Buffer {
 /** One byte in the middle flipped: a PNG's chunk checksum no longer matches. */
 function damaged(bytes: Buffer): Buffer {
   const copy = Buffer.from(bytes);
-  copy[copy.length >> 1] ^= 0x55;
+  const middle = copy.length >> 1;
+  copy[middle] = copy[middle]! ^ 0x55;
   return copy;
 }
 
