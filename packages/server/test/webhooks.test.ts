@@ -76,6 +76,37 @@ hooks('the result is POSTed, signed; a failed delivery is retried, and the attem
   assert.is(status.body.webhook.url, receiverUrl);
 });
 
+hooks('a worker that stops between attempts leaves the retry to another worker: the same message, delivered once', async () => {
+  // Worker A retries 3 s after a failure: time enough to stop it between the attempts.
+  await stack.worker!.stop();
+  const first = await stack.startWorker({ WEBHOOK_RETRY_DELAYS_S: '3' });
+  received.length = 0;
+  answers = [503, 200];
+  const sent = await send(stack.url, { callback_url: receiverUrl });
+  assert.is(sent.status, 202, JSON.stringify(sent.body));
+  const failedOnce = await waitFor('the first attempt recorded', async () => {
+    const status = await get(stack.url, `/status/${sent.body.job_id}`);
+    return status.body.webhook?.attempts === 1 ? status.body.webhook : undefined;
+  });
+  assert.is(failedOnce.last_status, 503);
+  await first.stop();
+  assert.is(received.length, 1, 'worker A made one attempt before it stopped');
+
+  await stack.startWorker();
+  await waitFor('the retry', () => (received.length >= 2 ? true : undefined), { timeoutMs: 15_000 });
+  assert.is(received[1]!.headers['webhook-id'], received[0]!.headers['webhook-id'], 'one message, attempted twice');
+  assert.is(received[1]!.body, received[0]!.body);
+  const delivered = await waitFor('the delivery recorded', async () => {
+    const status = await get(stack.url, `/status/${sent.body.job_id}`);
+    return status.body.webhook?.delivered_at ? status.body.webhook : undefined;
+  });
+  assert.is(delivered.attempts, 2);
+  assert.is(delivered.last_status, 200);
+  // Nothing is due any more: no third delivery.
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.is(received.length, 2);
+});
+
 hooks('private and loopback targets are refused unless WEBHOOK_ALLOW_PRIVATE; no secret, no webhooks', async () => {
   const strict = await startServer({ ...stack.sharedEnv, WEBHOOK_ALLOW_PRIVATE: 'false' });
   const noSecret = await startServer({ ...stack.sharedEnv, WEBHOOK_SECRET: '' });

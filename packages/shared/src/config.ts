@@ -84,6 +84,10 @@ export const EnvSchema = z.object({
   ANALYZER_REVEAL_GPS: withDefault(z.enum(['true', 'false']), 'false'),
   WEBHOOK_SECRET: optionalString,
   WEBHOOK_ALLOW_PRIVATE: withDefault(z.enum(['true', 'false']), 'false'),
+  WEBHOOK_RETRY_DELAYS_S: withDefault(
+    z.string().regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'a comma-separated list of whole seconds, such as 1,5,30'),
+    '1,5,30,120,600',
+  ),
   API_KEYS: optionalString,
   RATE_LIMIT_POINTS: withDefault(z.coerce.number().int().min(0), '6000'),
   RATE_LIMIT_WINDOW_S: withDefault(positiveInt, '60'),
@@ -158,7 +162,12 @@ export interface Config {
   readonly analyzer: { readonly ocr: 'auto' | 'on' | 'off'; readonly revealGps: boolean };
   readonly reconcile: { readonly intervalMs: number; readonly graceMs: number };
   /** Signs webhooks (Standard Webhooks); `whsec_`-prefixed base64, or any string. Unset: webhooks are refused. */
-  readonly webhook: { readonly secret: string | undefined; readonly allowPrivate: boolean };
+  readonly webhook: {
+    readonly secret: string | undefined;
+    readonly allowPrivate: boolean;
+    /** Waits before the 2nd, 3rd, ... attempt; their count + 1 is the most attempts. */
+    readonly retryDelaysMs: readonly number[];
+  };
   /** Empty: no authentication. Otherwise every API call needs one of these as a Bearer token. */
   readonly apiKeys: readonly string[];
   /** Requests per window per API key (or per client address without keys); 0 turns it off. */
@@ -239,7 +248,11 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     },
     analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true' },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
-    webhook: { secret: e.WEBHOOK_SECRET, allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' },
+    webhook: {
+      secret: e.WEBHOOK_SECRET,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
+      retryDelaysMs: e.WEBHOOK_RETRY_DELAYS_S.split(',').map((s) => Number(s.trim()) * 1000),
+    },
     apiKeys: splitList(e.API_KEYS),
     rateLimit: { points: e.RATE_LIMIT_POINTS, windowS: e.RATE_LIMIT_WINDOW_S },
     corsOrigins: splitList(e.CORS_ORIGINS),

@@ -34,6 +34,8 @@ export interface JobsTable {
   options: string | null;
   /** JSON text: WebhookState. */
   webhook: string | null;
+  /** When the webhook may next be attempted; null when there is nothing to send. */
+  webhook_due_at: string | null;
   /** `attempts` when the job was last retried: each retry gets MAX_ATTEMPTS takes. */
   attempts_base: Generated<number>;
 }

@@ -92,6 +92,9 @@ const FINISHED: JobStatus[] = ['done', 'failed', 'canceled'];
 
 const newWebhook = (url: string): WebhookState => ({ url, attempts: 0, delivered_at: null, last_status: null, last_error: null });
 
+/** On ending a job: its webhook, if it has one, is due now. */
+const webhookDueAt = (at: string) => sql<string | null>`case when webhook is null then null else ${at} end`;
+
 /** The row of a job just accepted: queued, nothing described yet. */
 function newRow(job: NewJob, at: string): Insertable<JobsTable> {
   return {
@@ -157,9 +160,46 @@ export class JobStore {
     return toJob(row);
   }
 
-  /** Record how a webhook delivery went. */
-  async saveWebhook(jobId: string, state: WebhookState): Promise<void> {
-    await this.db.updateTable('jobs').set({ webhook: JSON.stringify(state) }).where('job_id', '=', jobId).execute();
+  /**
+   * Record how a webhook delivery went, and when to try again (null: delivered, or
+   * given up). Only while `heldUntil` is still the job's due time, that is while the
+   * caller's claim holds: false, and nothing written, when the job was retried meanwhile.
+   */
+  async saveWebhook(jobId: string, state: WebhookState | null, next: { heldUntil: string; dueAt: string | null }): Promise<boolean> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ webhook: state === null ? null : JSON.stringify(state), webhook_due_at: next.dueAt })
+      .where('job_id', '=', jobId)
+      .where('webhook_due_at', '=', next.heldUntil)
+      .executeTakeFirst();
+    return res.numUpdatedRows === 1n;
+  }
+
+  /** Jobs whose webhook may be attempted now, the longest waiting first. */
+  async dueWebhooks(limit: number): Promise<Array<{ jobId: string; dueAt: string }>> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['job_id', 'webhook_due_at'])
+      .where('webhook_due_at', '<=', now())
+      .orderBy('webhook_due_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ jobId: r.job_id, dueAt: r.webhook_due_at! }));
+  }
+
+  /**
+   * Take the delivery of a job's webhook until `until`: a compare-and-set on the due
+   * time just read, so of several workers exactly one gets it. Should the holder stop,
+   * the delivery is due again at `until`, for anyone.
+   */
+  async claimWebhook(jobId: string, dueAt: string, until: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ webhook_due_at: until })
+      .where('job_id', '=', jobId)
+      .where('webhook_due_at', '=', dueAt)
+      .executeTakeFirst();
+    return res.numUpdatedRows === 1n;
   }
 
   async get(jobId: string): Promise<Job | undefined> {
@@ -227,6 +267,7 @@ export class JobStore {
         updated_at: at,
         finished_at: at,
         lease_until: null,
+        webhook_due_at: webhookDueAt(at),
       })
       .where('job_id', '=', jobId)
       .where(takeable(at))
@@ -287,6 +328,7 @@ export class JobStore {
           updated_at: at,
           finished_at: at,
           lease_until: null,
+          webhook_due_at: webhookDueAt(at),
         })
         .where('job_id', '=', jobId)
         .where('status', '=', 'processing')
@@ -314,6 +356,7 @@ export class JobStore {
           updated_at: at,
           finished_at: at,
           lease_until: null,
+          webhook_due_at: webhookDueAt(at),
         })
         .where('job_id', '=', jobId);
       query =
@@ -354,6 +397,7 @@ export class JobStore {
         lease_until: null,
         // The webhook fires again for the new ending.
         webhook: job.webhook ? JSON.stringify(newWebhook(job.webhook.url)) : null,
+        webhook_due_at: null,
       })
       .where('job_id', '=', jobId)
       .where('status', '=', 'failed')

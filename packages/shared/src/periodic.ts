@@ -35,6 +35,14 @@ export class Periodic {
     return this.running;
   }
 
+  /**
+   * A pass now, between the timer's: it joins the pass under way, if any (which may
+   * have looked before the caller's news; the next tick sees it).
+   */
+  runNow(): Promise<void> {
+    return this.tick();
+  }
+
   /** Stop, after the pass under way (if any) ends. */
   async stop(): Promise<void> {
     clearInterval(this.timer);

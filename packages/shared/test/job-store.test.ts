@@ -204,6 +204,41 @@ for (const backend of [sqlite, postgres]) {
     assert.not.ok(early.includes(queued.jobId));
   });
 
+  test('a webhook is due when its job ends; one claim of several wins; the schedule moves on, and a retry clears it', async () => {
+    const job = { ...newJob(), webhookUrl: 'https://example.com/hook' };
+    const plain = newJob();
+    for (const j of [job, plain]) {
+      await store.insert(j);
+      const taken = await store.claim(j.jobId, LEASE);
+      await store.complete(j.jobId, taken!.attempts, { description: 'd', generatedBy: 'test', details: {} });
+    }
+    const due = (await store.dueWebhooks(100)).filter((d) => d.jobId === job.jobId || d.jobId === plain.jobId);
+    assert.equal(due.map((d) => d.jobId), [job.jobId], 'only the job with a webhook is due');
+    const { dueAt } = due[0]!;
+
+    const until = new Date(Date.now() + 60_000).toISOString();
+    const claims = await Promise.all([1, 2, 3].map(() => store.claimWebhook(job.jobId, dueAt, until)));
+    assert.equal(claims.filter(Boolean).length, 1, 'exactly one claim wins');
+    assert.not.ok((await store.dueWebhooks(100)).some((d) => d.jobId === job.jobId), 'held, so not due');
+
+    const failed = { url: 'https://example.com/hook', attempts: 1, delivered_at: null, last_status: 503, last_error: 'answered 503' };
+    const retryAt = new Date(Date.now() - 1).toISOString();
+    assert.not.ok(await store.saveWebhook(job.jobId, failed, { heldUntil: dueAt, dueAt: retryAt }), 'a stale holder writes nothing');
+    assert.ok(await store.saveWebhook(job.jobId, failed, { heldUntil: until, dueAt: retryAt }));
+    assert.equal((await store.get(job.jobId))?.webhook, failed);
+    assert.ok((await store.dueWebhooks(100)).some((d) => d.jobId === job.jobId && d.dueAt === retryAt), 'due again for the retry');
+
+    // A failed job retried: its webhook starts afresh and is not due until the job ends again.
+    const dead = { ...newJob(), webhookUrl: 'https://example.com/hook' };
+    await store.insert(dead);
+    const take = await store.claim(dead.jobId, LEASE);
+    await store.fail(dead.jobId, { code: 'vision_failed', message: 'no' }, take!.attempts);
+    assert.ok((await store.dueWebhooks(100)).some((d) => d.jobId === dead.jobId), 'a failure is due too');
+    assert.ok(await store.retry(dead.jobId));
+    assert.not.ok((await store.dueWebhooks(100)).some((d) => d.jobId === dead.jobId));
+    assert.is((await store.get(dead.jobId))?.webhook?.attempts, 0);
+  });
+
   test('opening again runs no migration twice', async () => {
     const again = await backend.open();
     await again.store.ping();

@@ -3,14 +3,23 @@ import { selectDescriber } from './describers/select-describer.js';
 import { JobProcessor } from './job-processor.js';
 import { WorkerMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
-import { sendWebhook } from './webhook-sender.js';
+import { WebhookSender } from './webhook-sender.js';
 
 const runtime = await openRuntime('worker');
 const { config, logger, store, blobs, events } = runtime;
 const breaker = config.openai.apiKey ? createVisionBreaker(config, logger) : undefined;
 const describer = selectDescriber(config, logger, breaker);
 const deferred = new Set<NodeJS.Timeout>();
-const webhookSecret = config.webhook.secret;
+// Without a secret the server accepts no callback_url, so there is nothing to send.
+const webhooks = config.webhook.secret
+  ? new WebhookSender({
+      store,
+      logger,
+      secret: config.webhook.secret,
+      allowPrivate: config.webhook.allowPrivate,
+      backoffMs: config.webhook.retryDelaysMs,
+    })
+  : undefined;
 // Read at each scrape, by which time the processor below exists.
 const metrics = new WorkerMetrics({ inFlight: () => processor.running, breaker });
 const processor = new JobProcessor({
@@ -34,15 +43,9 @@ const processor = new JobProcessor({
     deferred.add(timer);
   },
   observe: (outcome, describedBy, seconds) => metrics.observe(outcome, describedBy, seconds),
-  // Deliveries run beside the queue: a slow receiver never holds up the next job.
-  onFinished: (jobId) => {
-    if (!webhookSecret) return;
-    void store.get(jobId).then(async (job) => {
-      if (job?.webhook && !job.webhook.delivered_at) {
-        await sendWebhook(job, { store, logger, secret: webhookSecret, allowPrivate: config.webhook.allowPrivate });
-      }
-    }).catch((err: unknown) => logger.warn({ err, job_id: jobId }, 'webhook delivery failed'));
-  },
+  // A job that ends is due for its webhook at once: send without waiting for the next
+  // poll. Deliveries run beside the queue, so a slow receiver never holds up a job.
+  onFinished: () => webhooks?.kick(),
 });
 
 if (!runtime.queue.current) logger.info({ redis: config.redisUrl }, 'waiting for Redis');
@@ -59,6 +62,7 @@ void queue.checkStalledJobs(QUEUE_DEFAULTS.stallIntervalMs);
 
 const reconciler = new Reconciler({ store, queue, logger, ...config.reconcile });
 void reconciler.start();
+void webhooks?.start();
 const metricsServer =
   config.workerMetricsPort === undefined ? undefined : await metrics.serve(config.host, config.workerMetricsPort, logger);
 
@@ -73,6 +77,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal, in_flight: processor.running }, 'shutting down: no new jobs, finishing those in flight');
   await reconciler.stop();
+  await webhooks?.stop();
   try {
     // Stops taking jobs at once; resolves when those in flight are finished.
     await Promise.all(consumers.map((consumer) => consumer.close(config.jobs.shutdownGraceMs)));

@@ -1,5 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { checkWebhookTarget, resultView, signWebhook, type Job, type JobStore, type Logger, type WebhookState } from '@depict/shared';
+import {
+  Periodic,
+  checkWebhookTarget,
+  resultView,
+  signWebhook,
+  type Job,
+  type JobStore,
+  type Logger,
+  type WebhookState,
+} from '@depict/shared';
 
 export interface WebhookOptions {
   readonly store: JobStore;
@@ -9,29 +17,98 @@ export interface WebhookOptions {
   /** Delays before the 2nd, 3rd, ... attempt; their count + 1 is the most attempts. */
   readonly backoffMs?: readonly number[];
   readonly timeoutMs?: number;
+  /** How often the store is asked for deliveries that are due. */
+  readonly pollMs?: number;
 }
 
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_POLL_MS = 1_000;
+/** Deliveries taken per pass; the next pass takes the rest. */
+const BATCH = 50;
 
 /**
- * POST a finished job's result to its callback_url, signed per Standard Webhooks
+ * Sends finished jobs' results to their callback_url, signed per Standard Webhooks
  * (webhook-id, webhook-timestamp, webhook-signature). A non-2xx answer or no answer is
- * retried with growing delays; every attempt is recorded with the job.
+ * retried with growing delays, and every attempt is recorded with the job.
+ *
+ * The schedule lives in the job store (`webhook_due_at`), not in this process: each
+ * worker asks for the deliveries that are due and takes one by compare-and-set, so a
+ * delivery is attempted by one worker at a time, and the retries of a worker that stops
+ * are made by the others.
  */
-export async function sendWebhook(job: Job, options: WebhookOptions): Promise<WebhookState> {
-  const { store, logger, secret } = options;
-  const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-  const id = `msg_${randomUUID()}`;
-  let state: WebhookState = job.webhook ?? { url: '', attempts: 0, delivered_at: null, last_status: null, last_error: null };
-  const body = JSON.stringify({ type: `job.${job.status}`, timestamp: new Date().toISOString(), data: resultView(job, await store.attemptsOf(job.jobId)) });
-  for (let attempt = 0; attempt <= backoff.length; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, backoff[attempt - 1]));
+export class WebhookSender {
+  private readonly periodic: Periodic;
+  private readonly backoff: readonly number[];
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: WebhookOptions) {
+    this.backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.periodic = new Periodic('webhook delivery', options.pollMs ?? DEFAULT_POLL_MS, () => this.sendDue(), options.logger);
+  }
+
+  async start(): Promise<void> {
+    await this.periodic.start();
+  }
+
+  /** Stops polling, after the attempts under way. */
+  async stop(): Promise<void> {
+    await this.periodic.stop();
+  }
+
+  /** A job just ended and its webhook is due: look now rather than at the next poll. */
+  kick(): void {
+    void this.periodic.runNow();
+  }
+
+  /** Attempt every delivery that is due now. */
+  async sendDue(): Promise<void> {
+    const due = await this.options.store.dueWebhooks(BATCH);
+    await Promise.all(due.map(({ jobId, dueAt }) => this.attempt(jobId, dueAt)));
+  }
+
+  private async attempt(jobId: string, dueAt: string): Promise<void> {
+    const { store, logger } = this.options;
+    // Held for one attempt and a margin; a holder that dies frees it when this runs out.
+    const heldUntil = new Date(Date.now() + this.timeoutMs + 5_000).toISOString();
+    if (!(await store.claimWebhook(jobId, dueAt, heldUntil))) return;
+    const job = await store.get(jobId);
+    if (!job) return; // deleted meanwhile
+    if (!job.webhook || job.webhook.delivered_at) {
+      await store.saveWebhook(jobId, job.webhook, { heldUntil, dueAt: null });
+      return;
+    }
+    const outcome = await this.post(job, job.webhook);
+    const state: WebhookState = {
+      ...job.webhook,
+      attempts: job.webhook.attempts + 1,
+      last_status: outcome.status,
+      last_error: outcome.error,
+      delivered_at: outcome.error ? null : new Date().toISOString(),
+    };
+    const delay = outcome.error ? this.backoff[state.attempts - 1] : undefined;
+    const next = delay === undefined ? null : new Date(Date.now() + delay).toISOString();
+    await store.saveWebhook(jobId, state, { heldUntil, dueAt: next });
+    const fields = { job_id: jobId, attempt: state.attempts, status: outcome.status, error: outcome.error, next_attempt_at: next };
+    if (!outcome.error) logger.info(fields, 'webhook delivered');
+    else if (next) logger.info(fields, 'webhook attempt failed; it will be retried');
+    else logger.warn(fields, 'webhook attempt failed; no attempts left');
+  }
+
+  /** One signed POST. The message id and body are the same on every attempt for one ending. */
+  private async post(job: Job, state: WebhookState): Promise<{ status: number | null; error: string | null }> {
+    const { store, secret } = this.options;
+    const id = `msg_${job.jobId}_${Date.parse(job.finishedAt ?? job.updatedAt)}`;
+    const body = JSON.stringify({
+      type: `job.${job.status}`,
+      timestamp: job.finishedAt ?? job.updatedAt,
+      data: resultView(job, await store.attemptsOf(job.jobId)),
+    });
     const timestamp = Math.floor(Date.now() / 1000);
-    let status: number | null = null;
-    let error: string | null = null;
     try {
       // Checked again at send time: the name may resolve elsewhere than at submit.
-      await checkWebhookTarget(state.url, options.allowPrivate);
+      await checkWebhookTarget(state.url, this.options.allowPrivate);
       const res = await fetch(state.url, {
         method: 'POST',
         headers: {
@@ -42,24 +119,12 @@ export async function sendWebhook(job: Job, options: WebhookOptions): Promise<We
         },
         body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
-      status = res.status;
       await res.arrayBuffer().catch(() => undefined);
-      if (!res.ok) error = `answered ${res.status}`;
+      return { status: res.status, error: res.ok ? null : `answered ${res.status}` };
     } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
+      return { status: null, error: err instanceof Error ? err.message : String(err) };
     }
-    state = {
-      ...state,
-      attempts: state.attempts + 1,
-      last_status: status,
-      last_error: error,
-      delivered_at: error ? null : new Date().toISOString(),
-    };
-    await store.saveWebhook(job.jobId, state);
-    logger.info({ job_id: job.jobId, attempt: state.attempts, status, error }, error ? 'webhook attempt failed' : 'webhook delivered');
-    if (!error) break;
   }
-  return state;
 }

@@ -6,6 +6,7 @@ import * as jobOptions from './004-job-options.js';
 import * as idempotencyAndCache from './005-idempotency-and-cache.js';
 import * as webhooks from './006-webhooks.js';
 import * as jobAttempts from './007-job-attempts.js';
+import * as webhookDue from './008-webhook-due.js';
 
 /** Every migration, in order. Names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '005-idempotency-and-cache': idempotencyAndCache,
   '006-webhooks': webhooks,
   '007-job-attempts': jobAttempts,
+  '008-webhook-due': webhookDue,
 };
