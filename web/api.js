@@ -103,3 +103,11 @@ export async function submitImage(file) {
 export function getResult(jobId) {
   return call('/result/' + encodeURIComponent(jobId));
 }
+
+/**
+ * POST /jobs/:id/retry: a failed job goes back on the queue with its history kept.
+ * Rejects with upload_gone (410) once the server has let go of the upload.
+ */
+export function retryJob(jobId) {
+  return call('/jobs/' + encodeURIComponent(jobId) + '/retry', { method: 'POST' });
+}

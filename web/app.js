@@ -1,7 +1,7 @@
 // The page: picking or dropping images, uploading each one, and following its job
 // until it is done or failed.
 
-import { ApiError, getResult, storeApiKey, storedApiKey, submitImage } from './api.js';
+import { ApiError, getResult, retryJob, storeApiKey, storedApiKey, submitImage } from './api.js';
 import { JobCard } from './job-card.js';
 
 /** Between two polls of a queued or processing job, whatever Retry-After says. */
@@ -48,7 +48,27 @@ function asApiError(err) {
   return err instanceof ApiError ? err : new ApiError('unknown', err instanceof Error ? err.message : String(err), 0);
 }
 
-async function follow(card, jobId) {
+/**
+ * Failures that trying again cannot mend: the same bytes would fail the same way. Any
+ * other failed job gets "Try again", which retries it on the server (keeping its
+ * history) or, once the server has let go of the upload, sends the file again.
+ */
+const FINAL_JOB_ERRORS = new Set(['corrupt_image', 'too_many_pixels', 'unsupported_media_type']);
+
+async function retryFailed(card, jobId, file) {
+  card.retrying();
+  try {
+    await retryJob(jobId);
+  } catch (thrown) {
+    const err = asApiError(thrown);
+    if (err.code === 'upload_gone' || err.code === 'not_found') return upload(card, file);
+    if (err.code === 'unauthorized') askForKey();
+    return card.fail(err, { onRetry: () => void retryFailed(card, jobId, file) });
+  }
+  await follow(card, jobId, file);
+}
+
+async function follow(card, jobId, file) {
   let pollDelay = MIN_POLL_MS;
   let backoff = 1000;
   for (;;) {
@@ -69,7 +89,11 @@ async function follow(card, jobId) {
     card.clearNotice();
     const result = reply.body;
     if (result.status === 'done') return card.done(result);
-    if (result.status === 'failed') return card.fail(result.error || { code: 'unknown', message: 'The job failed.' });
+    if (result.status === 'failed') {
+      const error = result.error || { code: 'unknown', message: 'The job failed.' };
+      const onRetry = FINAL_JOB_ERRORS.has(error.code) ? undefined : () => void retryFailed(card, jobId, file);
+      return card.fail(error, { onRetry });
+    }
     if (result.status === 'canceled') return card.fail({ code: 'canceled', message: '' });
     card.setState(result.status);
     await sleep(clamp(reply.retryAfterMs || pollDelay, MIN_POLL_MS, MAX_POLL_MS));
@@ -104,22 +128,20 @@ async function upload(card, file) {
   } catch (thrown) {
     const err = asApiError(thrown);
     if (err.code === 'unauthorized') askForKey();
-    card.fail(err, { retryable: err.transient || err.code === 'unauthorized' });
+    const retryable = err.transient || err.code === 'unauthorized';
+    card.fail(err, { onRetry: retryable ? () => void upload(card, file) : undefined });
     return;
   } finally {
     releaseSlot();
   }
   card.accepted(job);
-  await follow(card, job.job_id);
+  await follow(card, job.job_id, file);
 }
 
 function uploadAll(files) {
   if (files.length === 0) return;
   const cards = files.map((file) => {
-    const card = new JobCard(template, file, {
-      announce,
-      onRetry: () => void upload(card, file),
-    });
+    const card = new JobCard(template, file, { announce });
     return { card, file };
   });
   jobsList.prepend(...cards.map(({ card }) => card.element));

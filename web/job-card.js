@@ -8,11 +8,13 @@ const COPIED_VISIBLE_MS = 2500;
 
 export class JobCard {
   #copiedTimer = 0;
+  /** What "Try again" does for the failure shown, if anything. */
+  #onRetry = undefined;
 
   /**
    * @param {HTMLTemplateElement} template the #job-template element
    * @param {File} file the picked or dropped file
-   * @param {{announce: (text: string) => void, onRetry: () => void}} hooks
+   * @param {{announce: (text: string) => void}} hooks
    */
   constructor(template, file, hooks) {
     this.element = /** @type {HTMLElement} */ (template.content.firstElementChild.cloneNode(true));
@@ -21,7 +23,7 @@ export class JobCard {
     this.part('.filename').textContent = this.name;
     this.part('.copy-target').textContent = ' of ' + this.name;
     this.part('.copy').addEventListener('click', () => void this.copy());
-    this.part('.retry').addEventListener('click', hooks.onRetry);
+    this.part('.retry').addEventListener('click', () => this.#onRetry?.());
     this.showThumbnail(file);
   }
 
@@ -85,15 +87,16 @@ export class JobCard {
 
   /**
    * @param {{code?: string, message?: string, status?: number}} error an ApiError or a job's error
-   * @param {{retryable?: boolean}} options offer "Try again" (uploads refused for passing reasons)
+   * @param {{onRetry?: () => void}} options what "Try again" does; without it, no button
    */
-  fail(error, { retryable = false } = {}) {
+  fail(error, { onRetry } = {}) {
     const { words, detail } = explain(error);
     this.clearNotice();
     this.part('.error-words').textContent = words;
     this.part('.error-detail').textContent = detail ? ' ' + detail : '';
     this.part('.error').hidden = false;
-    this.part('.retry').hidden = !retryable;
+    this.#onRetry = onRetry;
+    this.part('.retry').hidden = !onRetry;
     this.element.dataset.status = 'failed';
     this.part('.state').textContent = STATE_LABEL.failed;
     this.announce(this.name + ': failed. ' + words);
@@ -120,6 +123,17 @@ export class JobCard {
   /** Back to a blank card, for a retried upload. */
   reset() {
     delete this.element.dataset.jobId;
+    this.clearError();
+  }
+
+  /** The job is being tried again: the error goes, the job id stays. */
+  retrying() {
+    this.clearError();
+    this.setState('queued');
+  }
+
+  clearError() {
+    this.#onRetry = undefined;
     this.clearNotice();
     this.part('.error').hidden = true;
     this.part('.error-words').textContent = '';

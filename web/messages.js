@@ -32,7 +32,13 @@ const PLAIN_WORDS = {
   // Failed while being described.
   describe_failed: 'This image could not be described.',
   vision_api_error: 'The vision model could not describe this image.',
+  vision_unreachable: 'The vision model could not be reached.',
+  vision_timeout: 'The vision model took too long to answer.',
+  vision_empty_answer: 'The vision model gave no description.',
+  too_many_attempts: 'Describing this image was started several times and never finished.',
+  timeout: 'Describing this image took longer than the time limit.',
   upload_missing: 'The uploaded file was lost before it could be described.',
+  upload_gone: 'The server no longer has this upload.',
 };
 
 /**

@@ -21,6 +21,8 @@ let browser: Browser;
 let analyzerStack: Stack;
 let visionStack: Stack;
 let keyStack: Stack;
+/** Vision failures fail the job (no analyzer fallback), at the first attempt. */
+let failStack: Stack;
 
 ui.before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -29,12 +31,19 @@ ui.before(async () => {
   analyzerStack = new Stack({ ANALYZER_OCR: 'off' });
   visionStack = new Stack({ OPENAI_API_KEY: 'sk-ui', OPENAI_BASE_URL: fake.baseUrl, OPENAI_VISION_MODEL: 'ui-model' });
   keyStack = new Stack({ API_KEYS: KEY, ANALYZER_OCR: 'off' });
-  await Promise.all([analyzerStack.start(), visionStack.start(), keyStack.start()]);
+  failStack = new Stack({
+    OPENAI_API_KEY: 'sk-ui',
+    OPENAI_BASE_URL: fake.baseUrl,
+    OPENAI_FALLBACK: 'fail',
+    OPENAI_MAX_RETRIES: '0',
+    MAX_ATTEMPTS: '1',
+  });
+  await Promise.all([analyzerStack.start(), visionStack.start(), keyStack.start(), failStack.start()]);
   browser = await launchChromium();
 });
 ui.after(async () => {
   await browser?.close();
-  await Promise.all([analyzerStack?.stop(), visionStack?.stop(), keyStack?.stop()]);
+  await Promise.all([analyzerStack?.stop(), visionStack?.stop(), keyStack?.stop(), failStack?.stop()]);
   await fake.stop();
 });
 
@@ -121,6 +130,31 @@ ui('a server with API keys: a 401 shows the key field; with the key saved, Try a
   assert.is(await page.evaluate(() => localStorage.getItem('depict.apiKey')), KEY);
   await page.click('.job .retry');
   await page.waitForSelector('.job[data-status="done"]', { timeout: 20_000 });
+  await context.close();
+});
+
+ui('a job that failed offers Try again: the same job is retried on the server, keeps its history, and reaches done', async () => {
+  fake.next.push({ kind: 'status', status: 400, body: '{"error":{"message":"The model refused this request."}}' });
+  const { context, page } = await openPage(failStack);
+  await page.setInputFiles('#file', [await file('retry-me.png', png({ width: 60, height: 40 }))]);
+  await page.waitForSelector('.job[data-status="failed"]', { timeout: 20_000 });
+  const jobId = await page.$eval('.job', (e) => (e as HTMLElement).dataset.jobId);
+  assert.ok(jobId, 'the failed card knows its job');
+  assert.match(await page.textContent('.job .error-words') ?? '', /vision model/);
+  assert.ok(await page.isVisible('.job .retry'), 'Try again is offered');
+
+  await page.locator('.job .retry').click();
+  await page.waitForSelector('.job[data-status="done"]', { timeout: 20_000 });
+  assert.is(await page.$eval('.job', (e) => (e as HTMLElement).dataset.jobId), jobId, 'the same job, not a new upload');
+  assert.is(await page.textContent('.job .description'), fake.behaviour.kind === 'answer' ? fake.behaviour.text : '');
+  assert.not.ok(await page.isVisible('.job .error'));
+  const status = await (await fetch(`${failStack.url}/status/${jobId}`)).json();
+  assert.equal(status.details.attempts.map((a: { outcome: string }) => a.outcome), ['failed', 'done']);
+
+  // A damaged image fails the same way every time: no Try again.
+  await page.setInputFiles('#file', [await file('cut.png', (await scene(300, 200)).subarray(0, 900))]);
+  await page.waitForFunction(() => document.querySelectorAll('.job[data-status="failed"]').length === 1, undefined, { timeout: 20_000 });
+  assert.not.ok(await page.isVisible('.job[data-status="failed"] .retry'));
   await context.close();
 });
 
