@@ -134,15 +134,56 @@ function takeable(at: string) {
     eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', at)])]);
 }
 
+/** The most rows one INSERT carries: far below SQLite's and PostgreSQL's bound-parameter limits. */
+const MAX_ROWS_PER_INSERT = 64;
+
+/**
+ * Group commit for new jobs: rows added in the same turn of the event loop go to the
+ * database as one INSERT. SQLite then commits once for all of them (each commit writes
+ * every page it touched to the WAL), and PostgreSQL answers in one round trip. Every
+ * caller still waits for its own row to be written, so nothing is acknowledged early.
+ */
+class InsertBatcher<Row> {
+  private pending: Array<{ row: Row; resolve: () => void; reject: (err: unknown) => void }> = [];
+
+  constructor(private readonly write: (rows: Row[]) => Promise<void>) {}
+
+  add(row: Row): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // setImmediate runs after the I/O callbacks of this turn, which may add more rows.
+      if (this.pending.push({ row, resolve, reject }) === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_ROWS_PER_INSERT);
+    if (this.pending.length > 0) setImmediate(() => void this.flush());
+    try {
+      await this.write(batch.map((b) => b.row));
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      if (batch.length === 1) return batch[0]!.reject(err);
+      // One bad row fails the whole statement: give each row its own answer.
+      for (const b of batch) await this.write([b.row]).then(b.resolve, b.reject);
+    }
+  }
+}
+
 /**
  * The source of truth for jobs. Every state change is a conditional UPDATE that names
  * the state it leaves, so a duplicate or late delivery changes nothing and reports so.
  */
 export class JobStore {
+  private readonly inserts: InsertBatcher<Insertable<JobsTable>>;
+
   constructor(
     private readonly db: Kysely<Database>,
     readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.inserts = new InsertBatcher(async (rows) => {
+      await this.db.insertInto('jobs').values(rows).execute();
+    });
+  }
 
   static async open(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<JobStore> {
     const { db, dialect } = openDatabase(options);
@@ -155,9 +196,9 @@ export class JobStore {
     return new JobStore(db, dialect);
   }
 
-  async insert(job: NewJob): Promise<Job> {
-    const row = await this.db.insertInto('jobs').values(newRow(job, now())).returningAll().executeTakeFirstOrThrow();
-    return toJob(row);
+  /** Record a job just accepted, as queued. Resolves once its row is written. */
+  async insert(job: NewJob): Promise<void> {
+    await this.inserts.add(newRow(job, now()));
   }
 
   /**

@@ -51,14 +51,29 @@ for (const backend of [sqlite, postgres]) {
 
   test('a new job is queued with its facts', async () => {
     const job = newJob();
-    const saved = await store.insert(job);
+    await store.insert(job);
+    const saved = (await store.get(job.jobId))!;
     assert.is(saved.status, 'queued');
     assert.is(saved.attempts, 0);
     assert.is(saved.byteSize, 123);
-    assert.equal(await store.get(job.jobId), saved);
+    assert.is(saved.sha256, job.sha256);
   });
 
   const LEASE = { leaseMs: 60_000, maxAttempts: 3, describer: 'test' };
+
+  test("inserts made together are written together, past one statement's worth, each with its own answer", async () => {
+    const jobs = Array.from({ length: 150 }, newJob);
+    const duplicate = { ...newJob(), jobId: jobs[70]!.jobId, filename: 'duplicate.png' };
+    const all = [...jobs, duplicate];
+    const answers = await Promise.allSettled(all.map((job) => store.insert(job)));
+    // Of the two rows with one id, one is written and the other fails; no other row fails.
+    const failed = all.filter((_, i) => answers[i]!.status === 'rejected');
+    assert.is(failed.length, 1);
+    assert.is(failed[0]!.jobId, duplicate.jobId);
+    const kept = failed[0] === duplicate ? jobs[70]! : duplicate;
+    for (const job of jobs) assert.is((await store.get(job.jobId))?.status, 'queued', job.jobId);
+    assert.is((await store.get(duplicate.jobId))?.filename, kept.filename);
+  });
 
   test('claim moves queued -> processing once; a second claim gets nothing while the lease holds', async () => {
     const job = newJob();
