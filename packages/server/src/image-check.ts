@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { DepictError, type ImageMediaType } from '@depict/shared';
+import { inflatedSize, provesDecodable, readPngHeader } from './png-check.js';
 
 export interface CheckedImage {
   readonly mediaType: ImageMediaType;
@@ -28,14 +29,63 @@ function refuseOversize(width: number, height: number, maxPixels: number): void 
 /**
  * Above this many pixels a JPEG is proved complete through a shrinking decode: libjpeg
  * then skips most of the inverse DCT (shrink-on-load), which more than pays for the
- * resize. Below it, and for every PNG, reading the last pixel is cheaper.
+ * resize. Below it, reading the last pixel is cheaper.
  */
 const SHRINK_JPEG_PIXELS = 1_000_000;
 
-/** A JPEG's size is in its frame header, after any EXIF: libvips finds it. */
-async function jpegSize(path: string): Promise<{ width: number; height: number }> {
+/**
+ * A PNG whose pixel data inflates to at most this many bytes, and that is in memory, is
+ * proved decodable in JavaScript (png-check.ts): a libvips decode has a fixed cost of
+ * about 1 ms of CPU that dwarfs the work on a small image. Above it, zlib's one big
+ * output buffer costs more than libvips' row-by-row decode (bench/image-check.ts).
+ */
+const JS_PNG_PROOF_MAX_BYTES = 1024 * 1024;
+
+/** The file as the upload left it: on disk, its first bytes, and all of it when small. */
+export interface UploadedFile {
+  readonly path: string;
+  readonly head: Buffer;
+  readonly bytes?: Buffer | undefined;
+}
+
+/**
+ * A JPEG's size from its frame header (SOFn), which follows any EXIF and tables; undefined
+ * when the bytes end first or the frame defers its height to a DNL marker.
+ */
+export function jpegFrameSize(bytes: Buffer): { width: number; height: number } | undefined {
+  let offset = 2;
+  while (offset + 4 <= bytes.length) {
+    if (bytes[offset] !== 0xff) return undefined;
+    const marker = bytes[offset + 1]!;
+    // Fill bytes, and markers that stand alone without a length.
+    if (marker === 0xff) {
+      offset += 1;
+      continue;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+      offset += 2;
+      continue;
+    }
+    const length = bytes.readUInt16BE(offset + 2);
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame) {
+      if (offset + 9 > bytes.length) return undefined;
+      const height = bytes.readUInt16BE(offset + 5);
+      const width = bytes.readUInt16BE(offset + 7);
+      return width && height ? { width, height } : undefined;
+    }
+    if (marker === 0xda || length < 2) return undefined; // a scan before any frame: leave it to libvips
+    offset += 2 + length;
+  }
+  return undefined;
+}
+
+/** A JPEG's size: from the frame header when the file is in memory, else libvips reads it. */
+async function jpegSize(file: UploadedFile): Promise<{ width: number; height: number }> {
+  const fromFrame = file.bytes && jpegFrameSize(file.bytes);
+  if (fromFrame) return fromFrame;
   try {
-    const meta = await sharp(path).metadata();
+    const meta = await sharp(file.path).metadata();
     if (!meta.width || !meta.height) throw new Error('no dimensions in header');
     return { width: meta.width, height: meta.height };
   } catch (err) {
@@ -43,45 +93,54 @@ async function jpegSize(path: string): Promise<{ width: number; height: number }
   }
 }
 
-/** A PNG's size is in its first chunk, IHDR, which must come first. */
-function pngSize(head: Buffer): { width: number; height: number } {
-  const width = head.length >= 24 && head.toString('latin1', 12, 16) === 'IHDR' ? head.readUInt32BE(16) : 0;
-  const height = width ? head.readUInt32BE(20) : 0;
-  if (!width || !height) throw new DepictError('corrupt_image', 'The file starts like a PNG but its header cannot be read.');
-  return { width, height };
-}
-
 /**
  * Decide from the bytes alone whether an upload is a PNG or JPEG the worker can read.
- * The name and Content-Type a client sent are never trusted; `head` is the file's first
- * bytes, kept while it was written. The pixel count is checked from the header before
- * any pixel is decoded, so a bomb is refused as one, then one decode proves the data is
- * complete: the last pixel can only be read once every row before it has been, and
- * libvips streams the rows, so no full-size copy is ever held. (A resize to 64 px did
- * the same at about three times the CPU on small images: libvips' resampling has a
- * large fixed cost.)
+ * The name and Content-Type a client sent are never trusted. The pixel count is checked
+ * from the header before any pixel is decoded, so a bomb is refused as one; then the
+ * data is proved complete and decodable:
+ * - a small PNG in memory by png-check.ts (checksums, inflate, scanlines);
+ * - anything else, and any PNG that check cannot prove, by one libvips decode, which
+ *   alone decides what is damaged.
  */
-export async function checkImage(path: string, head: Buffer, options: { maxPixels: number }): Promise<CheckedImage> {
-  if (head.length === 0) throw new DepictError('no_file', 'The uploaded file is empty.');
-  const mediaType = sniff(head);
+export async function checkImage(file: UploadedFile, options: { maxPixels: number }): Promise<CheckedImage> {
+  if (file.head.length === 0) throw new DepictError('no_file', 'The uploaded file is empty.');
+  const mediaType = sniff(file.head);
   if (!mediaType) {
     throw new DepictError('unsupported_media_type', 'Only PNG and JPEG images are accepted; this file is neither.');
   }
-  const kind = mediaType === 'image/png' ? 'PNG' : 'JPEG';
-  const { width, height } = mediaType === 'image/png' ? pngSize(head) : await jpegSize(path);
-  refuseOversize(width, height, options.maxPixels);
+  if (mediaType === 'image/png') {
+    const header = readPngHeader(file.head);
+    if (!header) throw new DepictError('corrupt_image', 'The file starts like a PNG but its header cannot be read.');
+    refuseOversize(header.width, header.height, options.maxPixels);
+    const proved = file.bytes !== undefined && inflatedSize(header) <= JS_PNG_PROOF_MAX_BYTES && provesDecodable(file.bytes, header);
+    if (!proved) await proveByDecoding(file.path, 'PNG', header, options.maxPixels);
+    return { mediaType, width: header.width, height: header.height };
+  }
+  const size = await jpegSize(file);
+  refuseOversize(size.width, size.height, options.maxPixels);
+  await proveByDecoding(file.path, 'JPEG', size, options.maxPixels);
+  return { mediaType, ...size };
+}
 
-  const decoder = sharp(path, { failOn: 'truncated', limitInputPixels: options.maxPixels });
+/**
+ * The last pixel can only be read once every row before it has been, and libvips streams
+ * the rows, so no full-size copy is ever held. (A resize to 64 px did the same at about
+ * three times the CPU on small images: libvips' resampling has a large fixed cost.)
+ */
+async function proveByDecoding(
+  path: string,
+  kind: 'PNG' | 'JPEG',
+  { width, height }: { width: number; height: number },
+  maxPixels: number,
+): Promise<void> {
+  const decoder = sharp(path, { failOn: 'truncated', limitInputPixels: maxPixels });
   const proof =
-    mediaType === 'image/jpeg' && width * height > SHRINK_JPEG_PIXELS
+    kind === 'JPEG' && width * height > SHRINK_JPEG_PIXELS
       ? decoder.resize({ width: 64, height: 64, fit: 'inside' })
       : decoder.extract({ left: width - 1, top: height - 1, width: 1, height: 1 });
   try {
     await proof.raw().toBuffer();
   } catch (err) {
-    throw new DepictError('corrupt_image', `The ${kind} image is damaged or incomplete and cannot be decoded.`, {
-      cause: err,
-    });
+    throw new DepictError('corrupt_image', `The ${kind} image is damaged or incomplete and cannot be decoded.`, { cause: err });
   }
-  return { mediaType, width, height };
 }

@@ -60,11 +60,8 @@ export const jobRouter = router({
       // From here on acceptUpload owns the temp file, and removes it whatever happens.
       const saved = await saveFile(ctx, file);
       return acceptUpload(ctx, {
-        tmpPath: saved.path,
+        file: saved,
         filename: cleanFilename(file.name),
-        byteSize: saved.size,
-        sha256: saved.sha256,
-        head: saved.head,
         owner: ctx.owner,
         options,
         idempotencyKey,

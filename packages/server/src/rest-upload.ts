@@ -61,6 +61,8 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
 
   const accept = async (req: Request, res: Response, next: NextFunction) => {
     const files = (req.files as (Express.Multer.File & ReceivedFile)[] | undefined) ?? [];
+    // Files handed to acceptUpload are its to remove (or to keep, as a job's upload).
+    const handedOver = new Set<string>();
     try {
       if (files.length === 0) {
         throw new DepictError('no_file', 'Send the image as multipart/form-data in a field named "file".');
@@ -72,13 +74,11 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
       if (idempotencyKey !== undefined && files.length > 1) {
         throw new DepictError('bad_request', 'Idempotency-Key works with one file per request.');
       }
-      const accept = (file: Express.Multer.File & ReceivedFile) =>
-        acceptUpload(deps, {
-          tmpPath: file.path,
+      const accept = (file: Express.Multer.File & ReceivedFile) => {
+        handedOver.add(file.path);
+        return acceptUpload(deps, {
+          file,
           filename: cleanFilename(file.originalname),
-          byteSize: file.size,
-          sha256: file.sha256,
-          head: file.head,
           owner: callerOf(res),
           options,
           idempotencyKey,
@@ -86,6 +86,7 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
           webhookUrl,
           log: req.log,
         });
+      };
       if (files.length === 1) {
         const accepted = await accept(files[0]!);
         res.status(202).location(accepted.status_url).json(accepted);
@@ -105,7 +106,7 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
     } catch (err) {
       next(err);
     } finally {
-      await Promise.all(files.map((f) => removeFile(f.path)));
+      await Promise.all(files.filter((f) => !handedOver.has(f.path)).map((f) => removeFile(f.path)));
     }
   };
 

@@ -3,18 +3,18 @@ import { DepictError, IDEMPOTENCY_WINDOW_MS, removeFile, checkWebhookTarget, Job
 import { ZodError } from 'zod';
 import type { AppDeps } from './deps.js';
 import { checkImage } from './image-check.js';
+import type { ReceivedFile } from './upload-storage.js';
 
 /** How long a submit waits for Redis before leaving the job to the reconciler. */
 const ENQUEUE_WAIT_MS = 2_000;
 
 export interface Upload {
-  /** A complete temporary file inside the blob store's tmp directory. */
-  readonly tmpPath: string;
+  /**
+   * A complete temporary file inside the blob store's tmp directory, with what was
+   * learnt while it was written (upload-storage.ts). acceptUpload owns it from here.
+   */
+  readonly file: ReceivedFile;
   readonly filename: string | null;
-  readonly byteSize: number;
-  /** Hex SHA-256 of the file and its first bytes, taken while it was written (upload-storage.ts). */
-  readonly sha256: string;
-  readonly head: Buffer;
   /** The caller's owner hash (with API keys), or null. */
   readonly owner: string | null;
   readonly options: JobOptions;
@@ -49,16 +49,18 @@ export function jobLinks(jobId: string) {
 export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<SubmitResponse> {
   const { store, blobs } = deps;
   const logger = upload.log ?? deps.logger;
+  const { file } = upload;
   let claimedKey: string | undefined;
+  let adopted = false;
   try {
-    const image = await checkImage(upload.tmpPath, upload.head, { maxPixels: deps.config.maxImagePixels });
-    const { sha256 } = upload;
+    const image = await checkImage(file, { maxPixels: deps.config.maxImagePixels });
+    const { sha256 } = file;
     const jobId = randomUUID();
     const newJob = {
       jobId,
       filename: upload.filename,
       mediaType: image.mediaType,
-      byteSize: upload.byteSize,
+      byteSize: file.size,
       sha256,
       width: image.width,
       height: image.height,
@@ -107,7 +109,8 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
       }
     }
 
-    await blobs.adopt(jobId, upload.tmpPath);
+    await blobs.adopt(jobId, file.path);
+    adopted = true;
     try {
       await store.insert(newJob);
     } catch (err) {
@@ -116,14 +119,14 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
     }
     claimedKey = undefined;
     await enqueueSoon(deps, jobId, logger);
-    logger.info({ job_id: jobId, media_type: image.mediaType, bytes: upload.byteSize }, 'job accepted');
+    logger.info({ job_id: jobId, media_type: image.mediaType, bytes: file.size }, 'job accepted');
     return { job_id: jobId, status: 'queued', ...jobLinks(jobId) };
   } catch (err) {
     // A claimed key whose job was never created must not block a retry.
     if (claimedKey) await store.releaseIdempotencyKey(claimedKey).catch(() => undefined);
     throw err;
   } finally {
-    await removeFile(upload.tmpPath);
+    if (!adopted) await removeFile(file.path);
   }
 }
 
