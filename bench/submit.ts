@@ -67,7 +67,9 @@ async function peakRssMb(pid: number): Promise<number> {
 
 try {
   console.log(`POST /submit with a ${(await readFile(smallPng)).length}-byte PNG, ${CONNECTIONS} connections, ${SECONDS} s per round`);
-  const stack = await new Stack().start({ worker: false });
+  // The server's log lines go to a file, as to a log collector: read through a pipe, they
+  // would cost this process (and autocannon in it) CPU that the bare server never asks for.
+  const stack = await new Stack().start({ worker: false, serverLogFile: path.join(dir.path, 'server.log') });
   const bare = await bareServer();
   const depict: Load[] = [];
   const baseline: Load[] = [];

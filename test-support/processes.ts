@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -109,12 +110,19 @@ export function baseEnv(overrides: Env): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-export async function startServer(env: Env): Promise<{ url: string; port: number; proc: Proc }> {
+/**
+ * Start a server. Its output is kept in memory for the tests to read, or, with `logFile`,
+ * written to that file as a log collector would take it: a benchmark must not spend its
+ * own CPU on the lines.
+ */
+export async function startServer(env: Env, options: { logFile?: string } = {}): Promise<{ url: string; port: number; proc: Proc }> {
   const port = await freePort();
+  const log = options.logFile === undefined ? 'pipe' : openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [SERVER_MAIN], {
     env: baseEnv({ ...env, PORT: String(port) }),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log, log],
   });
+  if (typeof log === 'number') closeSync(log);
   const proc = new Proc('server', child);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -171,7 +179,7 @@ export class Stack {
     return { REDIS_URL: this.redis.url, DATA_DIR: this.dataDir, DATABASE_URL: this.databaseUrl, ...this.env };
   }
 
-  async start(options: { worker?: boolean } = {}): Promise<this> {
+  async start(options: { worker?: boolean; serverLogFile?: string } = {}): Promise<this> {
     const dir = await tempDir();
     this.dataDir = dir.path;
     this.removeDir = dir.remove;
@@ -182,7 +190,7 @@ export class Stack {
       this.dropSchema = schema.drop;
     }
     this.redis = await startRedis();
-    this.server = await startServer(this.sharedEnv);
+    this.server = await startServer(this.sharedEnv, { logFile: options.serverLogFile });
     if (options.worker !== false) await this.startWorker();
     return this;
   }

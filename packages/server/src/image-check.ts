@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { DepictError, type ImageMediaType } from '@depict/shared';
 import { inflatedSize, provesDecodable, readPngHeader } from './png-check.js';
+import type { FileBody } from './upload-storage.js';
 
 export interface CheckedImage {
   readonly mediaType: ImageMediaType;
@@ -41,12 +42,11 @@ const SHRINK_JPEG_PIXELS = 1_000_000;
  */
 const JS_PNG_PROOF_MAX_BYTES = 1024 * 1024;
 
-/** The file as the upload left it: on disk, its first bytes, and all of it when small. */
-export interface UploadedFile {
-  readonly path: string;
-  readonly head: Buffer;
-  readonly bytes?: Buffer | undefined;
-}
+/** An upload as it arrived: its first bytes, and the whole of it in memory or on disk. */
+export type UploadedFile = { readonly head: Buffer } & FileBody;
+
+/** What libvips reads the upload from. */
+const sourceOf = (file: UploadedFile): string | Buffer => (file.bytes !== undefined ? file.bytes : file.path);
 
 /**
  * A JPEG's size from its frame header (SOFn), which follows any EXIF and tables; undefined
@@ -80,12 +80,12 @@ export function jpegFrameSize(bytes: Buffer): { width: number; height: number } 
   return undefined;
 }
 
-/** A JPEG's size: from the frame header when the file is in memory, else libvips reads it. */
+/** A JPEG's size: from the frame header when the file is in memory, else (or if that fails) libvips reads it. */
 async function jpegSize(file: UploadedFile): Promise<{ width: number; height: number }> {
   const fromFrame = file.bytes && jpegFrameSize(file.bytes);
   if (fromFrame) return fromFrame;
   try {
-    const meta = await sharp(file.path).metadata();
+    const meta = await sharp(sourceOf(file)).metadata();
     if (!meta.width || !meta.height) throw new Error('no dimensions in header');
     return { width: meta.width, height: meta.height };
   } catch (err) {
@@ -113,12 +113,12 @@ export async function checkImage(file: UploadedFile, options: { maxPixels: numbe
     if (!header) throw new DepictError('corrupt_image', 'The file starts like a PNG but its header cannot be read.');
     refuseOversize(header.width, header.height, options.maxPixels);
     const proved = file.bytes !== undefined && inflatedSize(header) <= JS_PNG_PROOF_MAX_BYTES && provesDecodable(file.bytes, header);
-    if (!proved) await proveByDecoding(file.path, 'PNG', header, options.maxPixels);
+    if (!proved) await proveByDecoding(sourceOf(file), 'PNG', header, options.maxPixels);
     return { mediaType, width: header.width, height: header.height };
   }
   const size = await jpegSize(file);
   refuseOversize(size.width, size.height, options.maxPixels);
-  await proveByDecoding(file.path, 'JPEG', size, options.maxPixels);
+  await proveByDecoding(sourceOf(file), 'JPEG', size, options.maxPixels);
   return { mediaType, ...size };
 }
 
@@ -128,12 +128,12 @@ export async function checkImage(file: UploadedFile, options: { maxPixels: numbe
  * three times the CPU on small images: libvips' resampling has a large fixed cost.)
  */
 async function proveByDecoding(
-  path: string,
+  source: string | Buffer,
   kind: 'PNG' | 'JPEG',
   { width, height }: { width: number; height: number },
   maxPixels: number,
 ): Promise<void> {
-  const decoder = sharp(path, { failOn: 'truncated', limitInputPixels: maxPixels });
+  const decoder = sharp(source, { failOn: 'truncated', limitInputPixels: maxPixels });
   const proof =
     kind === 'JPEG' && width * height > SHRINK_JPEG_PIXELS
       ? decoder.resize({ width: 64, height: 64, fit: 'inside' })

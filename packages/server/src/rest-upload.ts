@@ -3,7 +3,7 @@ import multer from 'multer';
 import { DepictError, errorBody, removeFile, type BatchSubmitResponse } from '@depict/shared';
 import type { AppDeps } from './deps.js';
 import { callerOf } from './auth.js';
-import { HashingDiskStorage, type ReceivedFile } from './upload-storage.js';
+import { HashingStorage, receivedBy, type ReceivedFile } from './upload-storage.js';
 import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
 
 /** Multer's limit codes, in words a client can act on. */
@@ -26,7 +26,7 @@ function fromMulterError(err: multer.MulterError, maxBytes: number, maxFiles: nu
  */
 export function restSubmit(deps: AppDeps): RequestHandler[] {
   const upload = multer({
-    storage: new HashingDiskStorage(deps.blobs.tmpDir),
+    storage: new HashingStorage(deps.blobs.tmpDir),
     // Browsers and curl send file names as raw UTF-8, without a charset parameter.
     defParamCharset: 'utf8',
     limits: {
@@ -60,9 +60,9 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
   };
 
   const accept = async (req: Request, res: Response, next: NextFunction) => {
-    const files = (req.files as (Express.Multer.File & ReceivedFile)[] | undefined) ?? [];
+    const files = ((req.files as Express.Multer.File[] | undefined) ?? []).map((f) => ({ name: f.originalname, received: receivedBy(f) }));
     // Files handed to acceptUpload are its to remove (or to keep, as a job's upload).
-    const handedOver = new Set<string>();
+    const handedOver = new Set<ReceivedFile>();
     try {
       if (files.length === 0) {
         throw new DepictError('no_file', 'Send the image as multipart/form-data in a field named "file".');
@@ -74,11 +74,11 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
       if (idempotencyKey !== undefined && files.length > 1) {
         throw new DepictError('bad_request', 'Idempotency-Key works with one file per request.');
       }
-      const accept = (file: Express.Multer.File & ReceivedFile) => {
-        handedOver.add(file.path);
+      const accept = ({ name, received }: (typeof files)[number]) => {
+        handedOver.add(received);
         return acceptUpload(deps, {
-          file,
-          filename: cleanFilename(file.originalname),
+          file: received,
+          filename: cleanFilename(name),
           owner: callerOf(res),
           options,
           idempotencyKey,
@@ -99,14 +99,15 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
           jobs.push(await accept(file));
         } catch (err) {
           if (!(err instanceof DepictError)) throw err;
-          jobs.push({ filename: cleanFilename(file.originalname), error: { code: err.code, message: err.message } });
+          jobs.push({ filename: cleanFilename(file.name), error: { code: err.code, message: err.message } });
         }
       }
       res.status(202).json({ jobs });
     } catch (err) {
       next(err);
     } finally {
-      await Promise.all(files.filter((f) => !handedOver.has(f.path)).map((f) => removeFile(f.path)));
+      const left = files.map((f) => f.received).filter((f) => !handedOver.has(f));
+      await Promise.all(left.map((f) => (f.path ? removeFile(f.path) : undefined)));
     }
   };
 

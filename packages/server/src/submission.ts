@@ -10,8 +10,9 @@ const ENQUEUE_WAIT_MS = 2_000;
 
 export interface Upload {
   /**
-   * A complete temporary file inside the blob store's tmp directory, with what was
-   * learnt while it was written (upload-storage.ts). acceptUpload owns it from here.
+   * The whole upload, in memory or in a temporary file inside the blob store's tmp
+   * directory, with what was learnt while it arrived (upload-storage.ts). acceptUpload
+   * owns it from here.
    */
   readonly file: ReceivedFile;
   readonly filename: string | null;
@@ -51,7 +52,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
   const logger = upload.log ?? deps.logger;
   const { file } = upload;
   let claimedKey: string | undefined;
-  let adopted = false;
+  let stored = false;
   try {
     const image = await checkImage(file, { maxPixels: deps.config.maxImagePixels });
     const { sha256 } = file;
@@ -109,8 +110,9 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
       }
     }
 
-    await blobs.adopt(jobId, file.path);
-    adopted = true;
+    if (file.bytes) await blobs.put(jobId, file.bytes);
+    else await blobs.adopt(jobId, file.path);
+    stored = true;
     try {
       await store.insert(newJob);
     } catch (err) {
@@ -126,7 +128,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
     if (claimedKey) await store.releaseIdempotencyKey(claimedKey).catch(() => undefined);
     throw err;
   } finally {
-    if (!adopted) await removeFile(file.path);
+    if (!stored && file.path !== undefined) await removeFile(file.path);
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -206,6 +207,36 @@ hostile('a body that stops halfway: nothing is left behind and the server goes o
   await raw(request.subarray(0, Math.floor(request.length / 2)), { endAfterMs: 300 });
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(await uploadsLeft(), []);
+});
+
+// Past 1 MiB an upload is written to disk as it arrives (upload-storage.ts): what is cut
+// off there must leave no partial file either.
+hostile('a 1.9 MB body that stops after 1.5 MB, on its way to disk: nothing is left behind', async () => {
+  const request = post(multipart([{ name: 'file', filename: 'big.png', body: Buffer.alloc(1_900_000, 7) }]), 'multipart/form-data; boundary=XyZ');
+  await raw(request.subarray(0, 1_500_000), { endAfterMs: 500 });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await uploadsLeft(), []);
+});
+
+hostile('a 1.9 MB body that stalls after 1.5 MB: 408 upload_timeout, the partial file on disk removed', async () => {
+  const request = post(multipart([{ name: 'file', filename: 'big.png', body: Buffer.alloc(1_900_000, 7) }]), 'multipart/form-data; boundary=XyZ');
+  const answer = await raw(request.subarray(0, 1_500_000));
+  assert.match(answer, /^HTTP\/1\.1 408/);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await uploadsLeft(), []);
+});
+
+hostile('a 1.5 MB PNG, written to disk as it arrives, is accepted from there and described', async () => {
+  const noise = await sharp(randomBytes(700 * 700 * 3), { raw: { width: 700, height: 700, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+  assert.ok(noise.length > 1024 * 1024, `${noise.length} bytes`);
+  const reply = await submit(stack.url, noise);
+  assert.is(reply.status, 202, JSON.stringify(reply.body));
+  const result = await waitForResult(stack.url, reply.body.job_id);
+  assert.is(result.body.status, 'done', JSON.stringify(result.body));
+  assert.is(result.body.details.analysis.width, 700);
+  assert.equal(await uploadsLeft(), [], 'the temporary file became the job\'s upload');
 });
 
 hostile('an upload that trickles slower than UPLOAD_TIMEOUT_MS: 408 upload_timeout, partial file removed', async () => {

@@ -1,6 +1,3 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -134,31 +131,20 @@ check('damage with its checksums made right again is never proved where libvips 
 });
 
 check('what the proof refuses, libvips judges: its verdict stands either way', async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'depict-png-check-'));
-  try {
-    const cases: Array<[string, Buffer, boolean]> = [
-      ['a bad filter type', greyPng(4, 4, scanlines(4, 4, 7)), false],
-      ['too few scanlines', greyPng(4, 4, scanlines(4, 3)), false],
-      ['a palette image without PLTE', greyPng(4, 4, scanlines(4, 4), [], 3), false],
-      ['more scanlines than the header says (libpng reads what it needs)', greyPng(4, 4, scanlines(4, 5)), true],
-    ];
-    for (const [i, [name, bytes, decodable]] of cases.entries()) {
-      assert.not.ok(proved(bytes), `not proved: ${name}`);
-      assert.is(await libvipsDecodes(bytes), decodable, `libvips on ${name}`);
-      const file = path.join(dir, `case-${i}.png`);
-      await writeFile(file, bytes);
-      const verdict = await checkImage({ path: file, head: bytes.subarray(0, 64), bytes }, { maxPixels: 1e8 }).then(
-        () => 'accepted',
-        (err: { code?: string }) => err.code,
-      );
-      assert.is(verdict, decodable ? 'accepted' : 'corrupt_image', name);
-    }
-    // A file that is not on disk: only the proof in memory can accept it.
-    const fine = await scene(40, 30);
-    const checked = await checkImage({ path: path.join(dir, 'absent.png'), head: fine.subarray(0, 64), bytes: fine }, { maxPixels: 1e8 });
-    assert.equal(checked, { mediaType: 'image/png', width: 40, height: 30 });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  const cases: Array<[string, Buffer, boolean]> = [
+    ['a bad filter type', greyPng(4, 4, scanlines(4, 4, 7)), false],
+    ['too few scanlines', greyPng(4, 4, scanlines(4, 3)), false],
+    ['a palette image without PLTE', greyPng(4, 4, scanlines(4, 4), [], 3), false],
+    ['more scanlines than the header says (libpng reads what it needs)', greyPng(4, 4, scanlines(4, 5)), true],
+  ];
+  for (const [name, bytes, decodable] of cases) {
+    assert.not.ok(proved(bytes), `not proved: ${name}`);
+    assert.is(await libvipsDecodes(bytes), decodable, `libvips on ${name}`);
+    const verdict = await checkImage({ head: bytes.subarray(0, 64), bytes }, { maxPixels: 1e8 }).then(
+      () => 'accepted',
+      (err: { code?: string }) => err.code,
+    );
+    assert.is(verdict, decodable ? 'accepted' : 'corrupt_image', name);
   }
 });
 

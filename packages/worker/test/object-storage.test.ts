@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,7 @@ import S3rver from 's3rver';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, submit, waitForResult } from '../../../test-support/api.js';
-import { png, scene } from '../../../test-support/images.js';
+import { png, scene, sharp } from '../../../test-support/images.js';
 import { freePort, waitFor } from '../../../test-support/ports.js';
 import { testSchema } from '../../../test-support/postgres.js';
 import { Stack } from '../../../test-support/processes.js';
@@ -64,17 +65,21 @@ const filesUnder = async (dir: string) => (await readdir(dir, { recursive: true,
 storage('an upload waits in the bucket, a worker on another disk describes it, and the object goes when the job ends', async () => {
   const a = await submit(stack.url, await scene(320, 240));
   const b = await submit(stack.url, await png({ width: 64, height: 48 }));
-  assert.is(a.status, 202);
-  assert.equal(await keys(), [`jobs/${a.body.job_id}`, `jobs/${b.body.job_id}`].sort(), 'both uploads are in the bucket');
+  // Past 1 MiB an upload reaches the bucket from a temporary file rather than from memory.
+  const noise = await sharp(randomBytes(700 * 700 * 3), { raw: { width: 700, height: 700, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  const c = await submit(stack.url, noise);
+  for (const sent of [a, b, c]) assert.is(sent.status, 202, JSON.stringify(sent.body));
+  assert.equal(await keys(), [a, b, c].map((sent) => `jobs/${sent.body.job_id}`).sort(), 'the uploads are in the bucket');
   assert.equal(await filesUnder(stack.dataDir), [], 'and nothing on the server disk');
 
   await stack.startWorker({ DATA_DIR: workerDir });
-  for (const sent of [a, b]) {
+  for (const sent of [a, b, c]) {
     const result = await waitForResult(stack.url, sent.body.job_id);
     assert.is(result.body.status, 'done', JSON.stringify(result.body));
     assert.match(result.body._generated_by, /^depict-analyzer@/);
   }
   assert.is((await waitForResult(stack.url, a.body.job_id)).body.details.analysis.width, 320, 'it read the real bytes');
+  assert.is((await waitForResult(stack.url, c.body.job_id)).body.details.analysis.width, 700);
   await waitFor('the objects to be deleted', async () => ((await keys()).length === 0 ? true : undefined));
   assert.equal(await filesUnder(workerDir), [], 'the worker kept no copy');
 });
