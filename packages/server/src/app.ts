@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-dist';
 import cors from 'cors';
 import helmet from 'helmet';
@@ -14,6 +12,7 @@ import type { AppDeps } from './deps.js';
 import { serverMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { readiness } from './readiness.js';
+import { requestLog } from './request-log.js';
 import { restApi } from './rest-api.js';
 import { jobEvents } from './job-events-route.js';
 import { restSubmit } from './rest-upload.js';
@@ -53,35 +52,7 @@ export function createApp(deps: AppDeps, options: { version: string; rateLimit: 
     rateLimit: options.rateLimit,
   });
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/health' || (req.url ?? '').startsWith('/static/') },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      // req.log binds only the request id, so job lines logged through it stay short.
-      quietReqLogger: true,
-      // The line each request ends with names the request, not its headers: the default
-      // serializers copy every request and response header into it, which made logging
-      // a large share of a submit's CPU, and would carry anything a client put there.
-      wrapSerializers: false,
-      serializers: {
-        req: (req: express.Request) => ({
-          id: req.id,
-          method: req.method,
-          url: req.originalUrl,
-          remoteAddress: req.socket.remoteAddress,
-          userAgent: req.headers['user-agent'],
-        }),
-        res: (res: express.Response) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLog(deps.logger, { quiet: (req) => req.url === '/health' || req.url.startsWith('/static/') }));
   // helmet's headers (nosniff, frame and referrer policies...); the CSPs are set per page below.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   // Cross-origin browser calls only from the origins listed in CORS_ORIGINS.

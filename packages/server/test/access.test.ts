@@ -93,6 +93,31 @@ access('no API key and no image data in any log line; security headers set; no C
   assert.is(preflight.headers.get('access-control-allow-origin'), null);
 });
 
+access('request ids: a sane X-Request-Id is kept and echoed, any other replaced; one line per request names it, without headers', async () => {
+  const post = (requestId: string) =>
+    fetch(`${stack.url}/submit`, { method: 'POST', body: form(), headers: { authorization: `Bearer ${KEY_A}`, 'x-request-id': requestId } });
+  const kept = await post('client-id.42');
+  assert.is(kept.status, 202);
+  assert.is(kept.headers.get('x-request-id'), 'client-id.42');
+  const { job_id: jobId } = (await kept.json()) as { job_id: string };
+  const replaced = await post('not a sane id');
+  assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+
+  let lines: Array<Record<string, any>> = [];
+  for (let i = 0; i < 50 && lines.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50)); // the log is written asynchronously
+    lines = stack.server.proc.logs().filter((l) => l.reqId === 'client-id.42');
+  }
+  const done = lines.find((l) => l.msg === 'request completed');
+  assert.ok(done, JSON.stringify(lines));
+  assert.equal(done!.req, { method: 'POST', url: '/submit', remoteAddress: '127.0.0.1', userAgent: 'node' });
+  assert.equal(done!.res, { statusCode: 202 });
+  assert.type(done!.responseTime, 'number');
+  // The job's own line (accepted, or answered from the cache), logged through req.log, carries the same id.
+  assert.ok(lines.some((l) => l.job_id === jobId), JSON.stringify(lines));
+  assert.not.ok(JSON.stringify(lines).includes('authorization'), 'no headers in the lines');
+});
+
 access.run();
 
 const corsSuite = suite('CORS_ORIGINS');
