@@ -4,16 +4,19 @@
 //
 // Two running servers on SQLite: one whose store holds BASE_ROWS jobs, one with ROWS,
 // seeded straight into the database file. Through HTTP, as clients see it:
-// GET /status and GET /result of random jobs (p50 and p99), and GET /jobs pages walked
-// by their keyset cursor, first pages against the deepest ones.
+// GET /status and GET /result of random jobs (p50 and p99), POST /submit of a small PNG
+// (whose content-cache lookup must not grow with the done jobs), and GET /jobs pages
+// walked by their keyset cursor, first pages against the deepest ones.
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { scene } from '../test-support/images.js';
 import { Stack } from '../test-support/processes.js';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const BASE_ROWS = Number(process.env.BASE_ROWS ?? 1_000);
 const LOOKUPS = Number(process.env.LOOKUPS ?? 2_000);
+const SUBMITS = Number(process.env.SUBMITS ?? 500);
 const PAGE = 200;
 
 // better-sqlite3 is the store's dependency; seed through it directly, in one transaction.
@@ -63,6 +66,7 @@ interface Figures {
   rows: number;
   status: { p50: number; p99: number };
   result: { p50: number; p99: number };
+  submit: { p50: number; p99: number };
   firstPages: number;
   deepPages: number;
   pages: number;
@@ -82,6 +86,18 @@ async function measure(rows: number): Promise<Figures> {
       status.push((await timed(`${stack.url}/status/${pick()}`)).ms);
       result.push((await timed(`${stack.url}/result/${pick()}`)).ms);
     }
+    // The same image each time: no done job has its bytes, so every lookup misses.
+    const image = new Blob([new Uint8Array(await scene(64, 48))]);
+    const submit: number[] = [];
+    for (let i = 0; i < SUBMITS; i++) {
+      const form = new FormData();
+      form.append('file', image, 'small.png');
+      const t = performance.now();
+      const res = await fetch(`${stack.url}/submit`, { method: 'POST', body: form });
+      await res.json();
+      if (res.status !== 202) throw new Error(`submit: ${res.status}`);
+      if (i >= 20) submit.push(performance.now() - t); // the first ones warm up
+    }
     // Walk every page newest first; compare the first ten with the ten deepest.
     const pageMs: number[] = [];
     let cursor: string | null = null;
@@ -94,6 +110,7 @@ async function measure(rows: number): Promise<Figures> {
       rows,
       status: { p50: percentile(status, 50), p99: percentile(status, 99) },
       result: { p50: percentile(result, 50), p99: percentile(result, 99) },
+      submit: { p50: percentile(submit, 50), p99: percentile(submit, 99) },
       firstPages: percentile(pageMs.slice(0, 10), 50),
       deepPages: percentile(pageMs.slice(-11, -1), 50),
       pages: pageMs.length,
@@ -110,8 +127,12 @@ const f = (x: number) => `${x.toFixed(2)} ms`;
 for (const r of [base, big]) {
   console.log(
     `  ${String(r.rows).padStart(8)} jobs: /status p50 ${f(r.status.p50)} p99 ${f(r.status.p99)}; /result p50 ${f(r.result.p50)} p99 ${f(r.result.p99)}; ` +
+      `POST /submit p50 ${f(r.submit.p50)} p99 ${f(r.submit.p99)}; ` +
       `/jobs?limit=${PAGE}: first pages ${f(r.firstPages)}, deepest ${f(r.deepPages)} (${r.pages} pages)`,
   );
 }
-console.log(`  p99 ratio ${ROWS} to ${BASE_ROWS} rows: /status ${(big.status.p99 / base.status.p99).toFixed(2)}x, /result ${(big.result.p99 / base.result.p99).toFixed(2)}x`);
+console.log(
+  `  p99 ratio ${ROWS} to ${BASE_ROWS} rows: /status ${(big.status.p99 / base.status.p99).toFixed(2)}x, /result ${(big.result.p99 / base.result.p99).toFixed(2)}x, ` +
+    `/submit ${(big.submit.p99 / base.submit.p99).toFixed(2)}x`,
+);
 console.log(`  deepest page against first page at ${ROWS} rows: ${(big.deepPages / big.firstPages).toFixed(2)}x`);

@@ -7,6 +7,7 @@ import * as idempotencyAndCache from './005-idempotency-and-cache.js';
 import * as webhooks from './006-webhooks.js';
 import * as jobAttempts from './007-job-attempts.js';
 import * as webhookDue from './008-webhook-due.js';
+import * as cacheLookupIndex from './009-cache-lookup-index.js';
 
 /** Every migration, in order. Names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '006-webhooks': webhooks,
   '007-job-attempts': jobAttempts,
   '008-webhook-due': webhookDue,
+  '009-cache-lookup-index': cacheLookupIndex,
 };
