@@ -1,0 +1,86 @@
+// What each step of accepting an upload costs, alone (a diagnostic for bench/submit.ts).
+//   node --import tsx bench/submit-steps.ts        (after npm run build)
+//   CALLS=4000 ROUNDS=3 to change the run.
+//
+// The steps acceptUpload takes after multer, each called CALLS times with 32 in flight
+// against a private Redis and a SQLite store already holding 20,000 queued jobs, as
+// process CPU per call (every thread: libuv's pool works for the file write). The
+// baseline is the same measure of an empty async call. The bare express + multer
+// endpoint of bench/submit.ts does none of these.
+import { randomUUID } from 'node:crypto';
+import { JobStore, LocalBlobStore, createLogger, createQueue, enqueue } from '../packages/shared/dist/index.js';
+import { checkImage } from '../packages/server/dist/image-check.js';
+import { scene } from '../test-support/images.js';
+import { startRedis, tempDir } from '../test-support/processes.js';
+
+const CALLS = Number(process.env.CALLS ?? 4000);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const IN_FLIGHT = 32;
+
+const dir = await tempDir('depict-steps-');
+const redis = await startRedis();
+const store = await JobStore.open({ dataDir: dir.path });
+const blobs = await new LocalBlobStore(dir.path).init();
+const queue = createQueue({ role: 'producer', redisUrl: redis.url, prefix: 'depict-bench' });
+await queue.ready();
+// Lines go nowhere: the cost of making and writing them is what is measured.
+const logger = createLogger('server', 'info', '/dev/null');
+const png = await scene(320, 240);
+const options = { length: 'normal', detail: 'auto' } as const;
+const job = () => ({
+  jobId: randomUUID(),
+  filename: 'small.png',
+  mediaType: 'image/png',
+  byteSize: png.length,
+  sha256: 'ab'.repeat(32),
+  width: 320,
+  height: 240,
+  owner: null,
+  options,
+});
+await Promise.all(Array.from({ length: 20_000 }, () => store.insert(job())));
+
+/** Process CPU (all threads) per call, in µs, with IN_FLIGHT calls at a time. */
+async function cpuPerCall(step: () => unknown): Promise<number> {
+  const run = async (calls: number) => {
+    let started = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (started++ < calls) await step();
+      }),
+    );
+  };
+  await run(300); // warm up
+  const before = process.cpuUsage();
+  await run(CALLS);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / CALLS;
+}
+
+const steps: Record<string, () => unknown> = {
+  'baseline: an empty async call': async () => undefined,
+  'prove a 320x240 PNG decodable': () => checkImage({ head: png.subarray(0, 64), bytes: png }, { maxPixels: 100_000_000 }),
+  'content-cache lookup (a miss)': () => store.findCached('ab'.repeat(32), options, null),
+  'write the upload (3 KB)': () => blobs.put(randomUUID(), png),
+  'INSERT the job (grouped)': () => store.insert(job()),
+  'enqueue its id': () => enqueue(queue, randomUUID()),
+  "the job's log line": () =>
+    logger.child({ reqId: 'bench' }).info({ job_id: 'bench', media_type: 'image/png', bytes: png.length }, 'job accepted'),
+};
+
+try {
+  console.log(`Each step of a submit alone: µs of process CPU per call, ${CALLS} calls, ${IN_FLIGHT} in flight; medians of ${ROUNDS} rounds`);
+  const figures = new Map<string, number[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, step] of Object.entries(steps)) figures.set(name, [...(figures.get(name) ?? []), await cpuPerCall(step)]);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (const [name, xs] of figures) {
+    console.log(`  ${name.padEnd(34)} ${median(xs).toFixed(0).padStart(5)} µs   (rounds: ${xs.map((x) => x.toFixed(0)).join(', ')})`);
+  }
+} finally {
+  await queue.close();
+  await store.close();
+  await redis.proc.stop();
+  await dir.remove();
+}
