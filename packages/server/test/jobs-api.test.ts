@@ -177,6 +177,9 @@ retention('finished jobs older than RETENTION_DAYS are deleted with their data; 
   await waitFor('the job to be deleted', async () => ((await get(short.url, `/status/${sent.body.job_id}`)).status === 404 ? true : undefined), {
     timeoutMs: 10_000,
   });
-  assert.ok(short.server.proc.logs().some((l) => l.msg === 'retention: deleted finished jobs'));
+  // The line is written asynchronously, so it may follow the 404 by a moment.
+  await waitFor('the deletion to be logged', async () =>
+    short.server.proc.logs().some((l) => l.msg === 'retention: deleted finished jobs') ? true : undefined,
+  );
 });
 retention.run();

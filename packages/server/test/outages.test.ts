@@ -56,7 +56,8 @@ outages('a server killed mid-upload leaves no job, and its partial file is swept
   });
   req.on('error', () => undefined);
   req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.png"\r\nContent-Type: image/png\r\n\r\n`);
-  req.write(Buffer.alloc(64 * 1024, 1));
+  // Past 1 MiB an upload goes to disk as it arrives; smaller ones are held in memory.
+  req.write(Buffer.alloc(1536 * 1024, 1));
   await waitFor('the partial upload on disk', async () => ((await readdir(tmpDir)).length > 0 ? true : undefined));
   const partial = await readdir(tmpDir);
 
