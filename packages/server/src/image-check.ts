@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { DepictError, type ImageMediaType } from '@depict/shared';
-import { inflatedSize, provesDecodable, readPngHeader } from './png-check.js';
+import { PNG_SIGNATURE, inflatedSize, provesDecodable, readPngHeader } from './png-check.js';
 import type { FileBody } from './upload-storage.js';
 
 export interface CheckedImage {
@@ -9,7 +9,6 @@ export interface CheckedImage {
   readonly height: number;
 }
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const JPEG_SIGNATURE = Buffer.from([0xff, 0xd8, 0xff]);
 
 function sniff(head: Buffer): ImageMediaType | undefined {

@@ -29,8 +29,9 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const SIGNATURE_BYTES = SIGNATURE.length;
+/** The eight bytes every PNG starts with. */
+export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const SIGNATURE_BYTES = PNG_SIGNATURE.length;
 /** Length, type and checksum around each chunk's data. */
 const CHUNK_FRAME_BYTES = 12;
 
@@ -41,7 +42,7 @@ const CHUNK_FRAME_BYTES = 12;
  */
 export function readPngHeader(bytes: Buffer): PngHeader | undefined {
   if (bytes.length < SIGNATURE_BYTES + CHUNK_FRAME_BYTES + 13) return undefined;
-  if (!bytes.subarray(0, SIGNATURE_BYTES).equals(SIGNATURE)) return undefined;
+  if (!bytes.subarray(0, SIGNATURE_BYTES).equals(PNG_SIGNATURE)) return undefined;
   if (bytes.readUInt32BE(8) !== 13 || bytes.toString('latin1', 12, 16) !== 'IHDR') return undefined;
   const width = bytes.readUInt32BE(16);
   const height = bytes.readUInt32BE(20);

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Sharp } from 'sharp';
 import { checkImage } from '../src/image-check.js';
-import { inflatedSize, provesDecodable, readPngHeader } from '../src/png-check.js';
+import { PNG_SIGNATURE, inflatedSize, provesDecodable, readPngHeader } from '../src/png-check.js';
 import { scene, sharp } from '../../../test-support/images.js';
 
 /**
@@ -35,8 +35,6 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([frame.subarray(0, 4), name, data, frame.subarray(4)]);
 }
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
 /** An 8-bit grey PNG built by hand, with `rows` as its raw (filtered) scanlines. */
 function greyPng(width: number, height: number, rows: Buffer, extra: Buffer[] = [], colourType = 0): Buffer {
   const ihdr = Buffer.alloc(13);
@@ -44,7 +42,7 @@ function greyPng(width: number, height: number, rows: Buffer, extra: Buffer[] = 
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8;
   ihdr[9] = colourType;
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), ...extra, chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), ...extra, chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 const scanlines = (width: number, height: number, filter = 0) =>
