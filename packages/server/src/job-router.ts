@@ -31,7 +31,7 @@ async function findJob(ctx: Context, jobId: string) {
   return job;
 }
 
-/** Write an uploaded File (tRPC FormData) to the blob store's tmp directory. */
+/** Take an uploaded File (tRPC FormData) as submit does: in memory when small, else into the blob store's tmp directory. */
 async function saveFile(deps: AppDeps, file: File): Promise<ReceivedFile> {
   const source = Readable.fromWeb(file.stream() as WebReadableStream<Uint8Array>);
   return receiveFile(source, tempPathIn(deps.blobs.tmpDir, 'trpc'));
@@ -57,7 +57,7 @@ export const jobRouter = router({
       const options = parseOptions(fields);
       const idempotencyKey = idempotencyKeyOf(ctx.req.headers['idempotency-key']);
       const webhookUrl = await webhookUrlOf(fields.callback_url, ctx.config);
-      // From here on acceptUpload owns the temp file, and removes it whatever happens.
+      // From here on acceptUpload owns the upload, and removes any temporary file whatever happens.
       const saved = await saveFile(ctx, file);
       return acceptUpload(ctx, {
         file: saved,
