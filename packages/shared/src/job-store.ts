@@ -4,6 +4,7 @@ import type { Description } from './describer.js';
 import { openDatabase, type Database, type Dialect, type JobAttemptsTable, type JobsTable } from './database.js';
 import type { JobError } from './errors.js';
 import type { JobStatus } from './job-status.js';
+import { GroupCommit } from './group-commit.js';
 import { migrateToLatest } from './migrate.js';
 
 /** What the server records when it accepts an upload. */
@@ -137,52 +138,57 @@ function takeable(at: string) {
 /** The most rows one INSERT carries: far below SQLite's and PostgreSQL's bound-parameter limits. */
 const MAX_ROWS_PER_INSERT = 64;
 
-/**
- * Group commit for new jobs: rows added in the same turn of the event loop go to the
- * database as one INSERT. SQLite then commits once for all of them (each commit writes
- * every page it touched to the WAL), and PostgreSQL answers in one round trip. Every
- * caller still waits for its own row to be written, so nothing is acknowledged early.
- */
-class InsertBatcher<Row> {
-  private pending: Array<{ row: Row; resolve: () => void; reject: (err: unknown) => void }> = [];
+/** The most job changes (claims, completions, ...) one SQLite transaction carries. */
+const MAX_CHANGES_PER_COMMIT = 64;
 
-  constructor(private readonly write: (rows: Row[]) => Promise<void>) {}
+type Db = Kysely<Database>;
 
-  add(row: Row): Promise<void> {
-    return new Promise((resolve, reject) => {
-      // setImmediate runs after the I/O callbacks of this turn, which may add more rows.
-      if (this.pending.push({ row, resolve, reject }) === 1) setImmediate(() => void this.flush());
-    });
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.pending.splice(0, MAX_ROWS_PER_INSERT);
-    if (this.pending.length > 0) setImmediate(() => void this.flush());
-    try {
-      await this.write(batch.map((b) => b.row));
-      for (const b of batch) b.resolve();
-    } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
-      // One bad row fails the whole statement: give each row its own answer.
-      for (const b of batch) await this.write([b.row]).then(b.resolve, b.reject);
-    }
-  }
-}
+/** A change of one job, written in a transaction: it must do nothing outside the database. */
+type Change<T> = (trx: Db) => Promise<T>;
 
 /**
  * The source of truth for jobs. Every state change is a conditional UPDATE that names
  * the state it leaves, so a duplicate or late delivery changes nothing and reports so.
  */
 export class JobStore {
-  private readonly inserts: InsertBatcher<Insertable<JobsTable>>;
+  /**
+   * Jobs accepted in the same turn go to the database as one INSERT: SQLite then commits
+   * once for all of them (each commit writes every page it touched to the WAL), and
+   * PostgreSQL answers in one round trip.
+   */
+  private readonly inserts: GroupCommit<Insertable<JobsTable>, void>;
+  /**
+   * On SQLite, a worker's claims and completions of the same turn share one transaction,
+   * for the same reason. SQLite has one writer, so nothing runs beside them anyway;
+   * PostgreSQL runs each in its own transaction, in parallel over the pool.
+   */
+  private readonly changes: GroupCommit<Change<unknown>, unknown> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     readonly dialect: Dialect,
   ) {
-    this.inserts = new InsertBatcher(async (rows) => {
+    this.inserts = new GroupCommit<Insertable<JobsTable>, void>(async (rows) => {
       await this.db.insertInto('jobs').values(rows).execute();
-    });
+      return rows.map(() => undefined);
+    }, MAX_ROWS_PER_INSERT);
+    this.changes =
+      dialect === 'sqlite'
+        ? new GroupCommit(
+            (changes) =>
+              this.db.transaction().execute(async (trx) => {
+                const results: unknown[] = [];
+                for (const change of changes) results.push(await change(trx));
+                return results;
+              }),
+            MAX_CHANGES_PER_COMMIT,
+          )
+        : undefined;
+  }
+
+  /** Run a change of one job in a transaction, which on SQLite it may share with others. */
+  private change<T>(change: Change<T>): Promise<T> {
+    return this.changes ? (this.changes.add(change) as Promise<T>) : this.db.transaction().execute(change);
   }
 
   static async open(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<JobStore> {
@@ -257,7 +263,7 @@ export class JobStore {
   async claim(jobId: string, options: { leaseMs: number; maxAttempts: number; describer: string }): Promise<Job | undefined> {
     const at = new Date();
     const iso = at.toISOString();
-    return this.db.transaction().execute(async (trx) => {
+    return this.change(async (trx) => {
       const row = await trx
         .updateTable('jobs')
         .set({
@@ -299,24 +305,26 @@ export class JobStore {
    */
   async failExhausted(jobId: string, maxAttempts: number): Promise<boolean> {
     const at = now();
-    const res = await this.db
-      .updateTable('jobs')
-      .set({
-        status: 'failed',
-        error_code: 'too_many_attempts',
-        error_message: `Processing this image was started ${maxAttempts} times and never finished; it is not retried again.`,
-        updated_at: at,
-        finished_at: at,
-        lease_until: null,
-        webhook_due_at: webhookDueAt(at),
-      })
-      .where('job_id', '=', jobId)
-      .where(takeable(at))
-      .where((eb) => eb(takesUsed(eb), '>=', maxAttempts))
-      .executeTakeFirst();
-    if (res.numUpdatedRows !== 1n) return false;
-    await abandonOpenAttempts(this.db, jobId, at);
-    return true;
+    return this.change(async (trx) => {
+      const res = await trx
+        .updateTable('jobs')
+        .set({
+          status: 'failed',
+          error_code: 'too_many_attempts',
+          error_message: `Processing this image was started ${maxAttempts} times and never finished; it is not retried again.`,
+          updated_at: at,
+          finished_at: at,
+          lease_until: null,
+          webhook_due_at: webhookDueAt(at),
+        })
+        .where('job_id', '=', jobId)
+        .where(takeable(at))
+        .where((eb) => eb(takesUsed(eb), '>=', maxAttempts))
+        .executeTakeFirst();
+      if (res.numUpdatedRows !== 1n) return false;
+      await abandonOpenAttempts(trx, jobId, at);
+      return true;
+    });
   }
 
   /** Keep holding a job while working on it. False when the lease was lost to another worker. */
@@ -336,7 +344,7 @@ export class JobStore {
    * given back, so stopping workers never uses up a job's attempts.
    */
   async release(jobId: string, attempt: number): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.change(async (trx) => {
       const res = await trx
         .updateTable('jobs')
         .set({ status: 'queued', attempts: sql`attempts - 1`, lease_until: null, updated_at: now() })
@@ -356,7 +364,7 @@ export class JobStore {
    */
   async complete(jobId: string, attempt: number, result: Completion): Promise<boolean> {
     const at = now();
-    return this.db.transaction().execute(async (trx) => {
+    return this.change(async (trx) => {
       const res = await trx
         .updateTable('jobs')
         .set({
@@ -387,7 +395,7 @@ export class JobStore {
    */
   async fail(jobId: string, error: JobError, attempt?: number): Promise<boolean> {
     const at = now();
-    return this.db.transaction().execute(async (trx) => {
+    return this.change(async (trx) => {
       let query = trx
         .updateTable('jobs')
         .set({
@@ -643,8 +651,6 @@ export class JobStore {
     await this.db.destroy();
   }
 }
-
-type Db = Kysely<Database>;
 
 /** Attempts still open (their worker died) end as abandoned when the job is taken or given up. */
 async function abandonOpenAttempts(db: Db, jobId: string, at: string): Promise<void> {

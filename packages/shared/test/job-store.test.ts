@@ -75,6 +75,42 @@ for (const backend of [sqlite, postgres]) {
     assert.is((await store.get(duplicate.jobId))?.filename, kept.filename);
   });
 
+  test('claims and endings made together each get their own answer; one bad ending fails alone', async () => {
+    const jobs = Array.from({ length: 80 }, newJob);
+    await Promise.all(jobs.map((job) => store.insert(job)));
+    // Two claims of every job in the same turn, as two workers given the same job would make.
+    const claims = await Promise.all(jobs.flatMap((job) => [store.claim(job.jobId, LEASE), store.claim(job.jobId, LEASE)]));
+    for (let i = 0; i < jobs.length; i++) {
+      const taken = [claims[2 * i], claims[2 * i + 1]].filter(Boolean);
+      assert.is(taken.length, 1, `one claim of ${jobs[i]!.jobId} wins`);
+      assert.is(taken[0]!.attempts, 1);
+    }
+    const result = { description: 'A test.', generatedBy: 'test', details: {} };
+    const unwritable = { ...result, details: { size: 1n } }; // JSON cannot hold a BigInt
+    const endings = await Promise.allSettled(
+      jobs.map((job, i) =>
+        i === 40
+          ? store.complete(job.jobId, 1, unwritable)
+          : i % 2
+            ? store.complete(job.jobId, 1, result)
+            : store.fail(job.jobId, { code: 'x', message: 'failed on purpose' }, 1),
+      ),
+    );
+    for (let i = 0; i < jobs.length; i++) {
+      const saved = (await store.get(jobs[i]!.jobId))!;
+      const attempts = await store.attemptsOf(jobs[i]!.jobId);
+      if (i === 40) {
+        assert.is(endings[i]!.status, 'rejected');
+        assert.is(saved.status, 'processing', 'the bad ending changed nothing');
+        assert.is(attempts[0]!.outcome, null);
+      } else {
+        assert.equal(endings[i], { status: 'fulfilled', value: true });
+        assert.is(saved.status, i % 2 ? 'done' : 'failed');
+        assert.equal(attempts.map((a) => a.outcome), [saved.status]);
+      }
+    }
+  });
+
   test('claim moves queued -> processing once; a second claim gets nothing while the lease holds', async () => {
     const job = newJob();
     await store.insert(job);
