@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { DepictError, type ImageMediaType } from '@depict/shared';
-import { PNG_SIGNATURE, inflatedSize, provesDecodable, readPngHeader } from './png-check.js';
+import { DepictError, PNG_SIGNATURE, readJpegStructure, type ImageMediaType } from '@depict/shared';
+import { inflatedSize, provesDecodable, readPngHeader } from './png-check.js';
 import type { FileBody } from './upload-storage.js';
 
 export interface CheckedImage {
@@ -48,42 +48,10 @@ export type UploadedFile = { readonly head: Buffer } & FileBody;
 /** What libvips reads the upload from. */
 const sourceOf = (file: UploadedFile): string | Buffer => (file.bytes !== undefined ? file.bytes : file.path);
 
-/**
- * A JPEG's size from its frame header (SOFn), which follows any EXIF and tables; undefined
- * when the bytes end first or the frame defers its height to a DNL marker.
- */
-function jpegFrameSize(bytes: Buffer): { width: number; height: number } | undefined {
-  let offset = 2;
-  while (offset + 4 <= bytes.length) {
-    if (bytes[offset] !== 0xff) return undefined;
-    const marker = bytes[offset + 1]!;
-    // Fill bytes, and markers that stand alone without a length.
-    if (marker === 0xff) {
-      offset += 1;
-      continue;
-    }
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
-      offset += 2;
-      continue;
-    }
-    const length = bytes.readUInt16BE(offset + 2);
-    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isFrame) {
-      if (offset + 9 > bytes.length) return undefined;
-      const height = bytes.readUInt16BE(offset + 5);
-      const width = bytes.readUInt16BE(offset + 7);
-      return width && height ? { width, height } : undefined;
-    }
-    if (marker === 0xda || length < 2) return undefined; // a scan before any frame: leave it to libvips
-    offset += 2 + length;
-  }
-  return undefined;
-}
-
 /** A JPEG's size: from the frame header when the file is in memory, else (or if that fails) libvips reads it. */
 async function jpegSize(file: UploadedFile): Promise<{ width: number; height: number }> {
-  const fromFrame = file.bytes && jpegFrameSize(file.bytes);
-  if (fromFrame) return fromFrame;
+  const structure = file.bytes && readJpegStructure(file.bytes);
+  if (structure) return { width: structure.width, height: structure.height };
   try {
     const meta = await sharp(sourceOf(file)).metadata();
     if (!meta.width || !meta.height) throw new Error('no dimensions in header');

@@ -1,4 +1,5 @@
 import { crc32, inflateSync } from 'node:zlib';
+import { PNG_SIGNATURE } from '@depict/shared';
 
 /** What a PNG's IHDR chunk says about the pixels that follow. */
 export interface PngHeader {
@@ -29,8 +30,6 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-/** The eight bytes every PNG starts with. */
-export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const SIGNATURE_BYTES = PNG_SIGNATURE.length;
 /** Length, type and checksum around each chunk's data. */
 const CHUNK_FRAME_BYTES = 12;

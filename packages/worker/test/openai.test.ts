@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, submit, waitForResult } from '../../../test-support/api.js';
@@ -52,7 +53,7 @@ vision('the model gets the image, shrunk to 2048 px, and its answer becomes the 
   assert.is(seen.image!.mediaType, `image/${meta.format}`);
 });
 
-vision('a small image without metadata goes as it is; one with EXIF is re-encoded, upright, without it', async () => {
+vision('a small image without metadata goes as it is; one with EXIF or text is re-encoded, upright, without it', async () => {
   fake.behaviour = { kind: 'answer', text: 'Sent.' };
   const clean = await scene(400, 300);
   await waitForResult(stack.url, (await submit(stack.url, clean)).body.job_id);
@@ -69,6 +70,24 @@ vision('a small image without metadata goes as it is; one with EXIF is re-encode
   assert.is(sent.exif, undefined, 'no EXIF leaves the host');
   assert.is(sent.orientation, undefined);
   assert.equal([sent.width, sent.height], [300, 400], 'turned upright');
+
+  const plainJpeg = await scene(400, 300, 'jpeg');
+  await waitForResult(stack.url, (await submit(stack.url, plainJpeg)).body.job_id);
+  assert.ok(fake.requests[2]!.image!.bytes.equals(plainJpeg), 'a plain JPEG goes as it is too');
+  assert.is(fake.requests[2]!.image!.mediaType, 'image/jpeg');
+
+  // A text chunk after the pixels, where a quick look at the header would miss it.
+  const note = Buffer.from('Comment\0taken at 12 Example Street', 'latin1');
+  const chunk = Buffer.alloc(12 + note.length);
+  chunk.writeUInt32BE(note.length, 0);
+  chunk.write('tEXt', 4, 'latin1');
+  note.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + note.length)), 8 + note.length);
+  const noted = Buffer.concat([clean.subarray(0, clean.length - 12), chunk, clean.subarray(clean.length - 12)]);
+  await waitForResult(stack.url, (await submit(stack.url, noted)).body.job_id);
+  const renoted = fake.requests[3]!.image!.bytes;
+  assert.not.ok(renoted.includes('Example Street'), 'no text chunk leaves the host');
+  assert.equal((await sharp(renoted).metadata()).comments ?? [], []);
 });
 
 vision('a job is seen queued, then processing while the model thinks, then done', async () => {
