@@ -1,6 +1,6 @@
 // I/O-bound vision throughput (issue: "Fast on one host, and across many", point 1).
 //   npm run bench:io          (node --import tsx bench/io-bound.ts)
-//   JOBS=1500 BASELINE_JOBS=8 LATENCY_MS=1000 CONCURRENCY=256 ROUNDS=3 to change the run.
+//   JOBS=1500 BASELINE_JOBS=8 LATENCY_MS=1000 CONCURRENCY=256 ROUNDS=5 to change the run.
 //
 // An OpenAI-compatible server on loopback answers every call after LATENCY_MS. Jobs are
 // submitted through the real server first; then one worker process runs them, at
@@ -15,7 +15,7 @@ const JOBS = Number(process.env.JOBS ?? 1500);
 const BASELINE_JOBS = Number(process.env.BASELINE_JOBS ?? 8);
 const LATENCY_MS = Number(process.env.LATENCY_MS ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 256);
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 
 const fake = await startVisionApi(LATENCY_MS);
 const stack = new Stack({
