@@ -143,7 +143,11 @@ const MAX_CHANGES_PER_COMMIT = 64;
 
 type Db = Kysely<Database>;
 
-/** A change of one job, written in a transaction: it must do nothing outside the database. */
+/**
+ * A change of one job, written in a transaction. It must use only `trx`: it may be run
+ * twice (once in a batch that fails, then alone), and a call to another store method
+ * would wait for the very transaction it runs in.
+ */
 type Change<T> = (trx: Db) => Promise<T>;
 
 /**
