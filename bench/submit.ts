@@ -1,13 +1,14 @@
 // Submit throughput and upload memory (issue: "Fast on one host, and across many", point 3).
 //   npm run bench:submit          (node --import tsx bench/submit.ts)
-//   SECONDS=10 CONNECTIONS=32 ROUNDS=3 to change the run.
+//   SECONDS=10 SLICES=5 CONNECTIONS=32 ROUNDS=3 to change the run (SECONDS per side per round).
 //
 // 1. autocannon POSTs a small PNG to /submit over CONNECTIONS connections for SECONDS,
 //    against Depict's server (no worker: jobs stay queued) and, as the baseline in the
 //    same run, a bare express + multer endpoint that only writes the file (bench/bare-upload.mjs).
-//    Each round runs one against the other, back to back, so the ratio is taken within
-//    a round (this machine's speed drifts by a third between minutes); the median of the
-//    rounds' ratios is the figure.
+//    Each round runs one against the other in alternating slices (SLICES of each, the
+//    order swapped every pair), so both see the same minutes of this machine, whose speed
+//    drifts by a third between minutes; the ratio is taken within a round, and the
+//    median of the rounds' ratios is the figure.
 // 2. 32 uploads of a 15 MB PNG at once to a fresh server: its peak resident set (VmHWM).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,7 @@ import { Stack, tempDir } from '../test-support/processes.js';
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const SLICES = Number(process.env.SLICES ?? 5);
 
 const dir = await tempDir('depict-bench-');
 const smallPng = path.join(dir.path, 'small.png');
@@ -31,17 +33,39 @@ interface Load {
   p99: number;
 }
 
-async function load(url: string): Promise<Load> {
+interface Slice {
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+}
+
+async function slice(url: string, seconds: number): Promise<Slice> {
   const result = await autocannon({
     url: `${url}/submit`,
     method: 'POST',
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
     form: { file: { type: 'file', path: smallPng, options: { filename: 'small.png', contentType: 'image/png' } } },
   });
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) throw new Error(`${url}: ${bad} of ${result.requests.total} requests failed`);
-  return { perSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  return { requests: result.requests.total, seconds: result.duration, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/** A round: SLICES slices of each server, alternating, the order swapped every pair. */
+async function round(first: string, second: string): Promise<[Load, Load]> {
+  const slices: [Slice[], Slice[]] = [[], []];
+  for (let i = 0; i < SLICES; i++) {
+    const order = i % 2 === 0 ? [0, 1] : [1, 0];
+    for (const side of order) slices[side]!.push(await slice(side === 0 ? first : second, SECONDS / SLICES));
+  }
+  const load = (xs: Slice[]): Load => ({
+    perSecond: xs.reduce((n, x) => n + x.requests, 0) / xs.reduce((t, x) => t + x.seconds, 0),
+    p50: median(xs.map((x) => x.p50)),
+    p99: median(xs.map((x) => x.p99)),
+  });
+  return [load(slices[0]), load(slices[1])];
 }
 
 async function bareServer(): Promise<{ url: string; stop: () => void }> {
@@ -68,7 +92,7 @@ async function peakRssMb(pid: number): Promise<number> {
 }
 
 try {
-  console.log(`POST /submit with a ${(await readFile(smallPng)).length}-byte PNG, ${CONNECTIONS} connections, ${SECONDS} s per round`);
+  console.log(`POST /submit with a ${(await readFile(smallPng)).length}-byte PNG, ${CONNECTIONS} connections, ${SECONDS} s per side per round in ${SLICES} alternating slices`);
   // The server's log lines go to a file, as to a log collector: read through a pipe, they
   // would cost this process (and autocannon in it) CPU that the bare server never asks for.
   const stack = await new Stack().start({ worker: false, serverLogFile: path.join(dir.path, 'server.log') });
@@ -77,8 +101,9 @@ try {
   const baseline: Load[] = [];
   try {
     for (let i = 0; i < ROUNDS; i++) {
-      baseline.push(await load(bare.url));
-      depict.push(await load(stack.url));
+      const [bareRound, depictRound] = await round(bare.url, stack.url);
+      baseline.push(bareRound);
+      depict.push(depictRound);
     }
   } finally {
     bare.stop();

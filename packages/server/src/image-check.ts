@@ -80,7 +80,7 @@ export async function checkImage(file: UploadedFile, options: { maxPixels: numbe
     const header = readPngHeader(file.head);
     if (!header) throw new DepictError('corrupt_image', 'The file starts like a PNG but its header cannot be read.');
     refuseOversize(header.width, header.height, options.maxPixels);
-    const proved = file.bytes !== undefined && inflatedSize(header) <= JS_PNG_PROOF_MAX_BYTES && provesDecodable(file.bytes, header);
+    const proved = file.bytes !== undefined && inflatedSize(header) <= JS_PNG_PROOF_MAX_BYTES && (await provesDecodable(file.bytes, header));
     if (!proved) await proveByDecoding(sourceOf(file), 'PNG', header, options.maxPixels);
     return { mediaType, width: header.width, height: header.height };
   }

@@ -23,9 +23,9 @@ async function libvipsDecodes(bytes: Buffer): Promise<boolean> {
   }
 }
 
-function proved(bytes: Buffer): boolean {
+async function proved(bytes: Buffer): Promise<boolean> {
   const header = readPngHeader(bytes);
-  return header !== undefined && provesDecodable(bytes, header);
+  return header !== undefined && (await provesDecodable(bytes, header));
 }
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -85,14 +85,14 @@ check('every kind of valid PNG is proved, with the scanline bytes its header pro
   for (const depth of [1, 2, 4, 8]) assert.ok(pngs.some(([name]) => name.startsWith(`palette ${depth}-bit`)), `a ${depth}-bit palette image`);
   for (const [name, bytes] of pngs) {
     assert.ok(await libvipsDecodes(bytes), `libvips decodes ${name}`);
-    assert.ok(proved(bytes), `proved: ${name} (${inflatedSize(readPngHeader(bytes)!)} bytes of scanlines)`);
+    assert.ok(await proved(bytes), `proved: ${name} (${inflatedSize(readPngHeader(bytes)!)} bytes of scanlines)`);
   }
 });
 
 check('a PNG cut at any byte is not proved', async () => {
   const bytes = await scene(40, 30);
   for (let length = 0; length < bytes.length; length++) {
-    assert.not.ok(proved(bytes.subarray(0, length)), `cut to ${length} of ${bytes.length} bytes`);
+    assert.not.ok(await proved(bytes.subarray(0, length)), `cut to ${length} of ${bytes.length} bytes`);
   }
 });
 
@@ -118,7 +118,7 @@ check('damage with its checksums made right again is never proved where libvips 
         const damaged = Buffer.from(bytes);
         for (const [at, xor] of flips) damaged[at % bytes.length]! ^= xor;
         const candidate = rechecksum(damaged);
-        if (!proved(candidate)) return;
+        if (!(await proved(candidate))) return;
         provedDamaged++;
         assert.ok(await libvipsDecodes(candidate), `proved, but libvips cannot decode: flips ${JSON.stringify(flips)}`);
       },
@@ -137,7 +137,7 @@ check('what the proof refuses, libvips judges: its verdict stands either way', a
     ['more scanlines than the header says (libpng reads what it needs)', greyPng(4, 4, scanlines(4, 5)), true],
   ];
   for (const [name, bytes, decodable] of cases) {
-    assert.not.ok(proved(bytes), `not proved: ${name}`);
+    assert.not.ok(await proved(bytes), `not proved: ${name}`);
     assert.is(await libvipsDecodes(bytes), decodable, `libvips on ${name}`);
     const verdict = await checkImage({ head: bytes.subarray(0, 64), bytes }, { maxPixels: 1e8 }).then(
       () => 'accepted',
