@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { crc32, inflate } from 'node:zlib';
+import { PNG_SIGNATURE } from '@depict/shared';
 
 /**
  * The inflate is most of the proof's CPU, and it runs on libuv's thread pool, beside the
@@ -8,7 +9,6 @@ import { crc32, inflate } from 'node:zlib';
  * inflate on the main thread).
  */
 const inflateAsync = promisify(inflate);
-import { PNG_SIGNATURE } from '@depict/shared';
 
 /** What a PNG's IHDR chunk says about the pixels that follow. */
 export interface PngHeader {
