@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { DepictError, PNG_SIGNATURE, readJpegStructure, type ImageMediaType } from '@depict/shared';
-import { inflatedSize, provesDecodable, readPngHeader } from './png-check.js';
+import { DepictError, PNG_SIGNATURE, readJpegStructure, readPngHeader, type ImageMediaType } from '@depict/shared';
+import { inflatedSize, provesDecodable } from './png-check.js';
 import type { FileBody } from './upload-storage.js';
 
 export interface CheckedImage {

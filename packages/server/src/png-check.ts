@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { crc32, inflate } from 'node:zlib';
-import { PNG_SIGNATURE } from '@depict/shared';
+import { PNG_COLOUR_TYPES, PNG_SIGNATURE, type PngHeader } from '@depict/shared';
 
 /**
  * The inflate is most of the proof's CPU, and it runs on libuv's thread pool, beside the
@@ -9,24 +9,6 @@ import { PNG_SIGNATURE } from '@depict/shared';
  * inflate on the main thread).
  */
 const inflateAsync = promisify(inflate);
-
-/** What a PNG's IHDR chunk says about the pixels that follow. */
-export interface PngHeader {
-  readonly width: number;
-  readonly height: number;
-  readonly bitDepth: number;
-  readonly colourType: number;
-  readonly interlaced: boolean;
-}
-
-/** Channels per pixel for each colour type, and the bit depths it allows (PNG spec, table 11.1). */
-const COLOUR_TYPES: ReadonlyMap<number, { readonly channels: number; readonly depths: readonly number[] }> = new Map([
-  [0, { channels: 1, depths: [1, 2, 4, 8, 16] }],
-  [2, { channels: 3, depths: [8, 16] }],
-  [3, { channels: 1, depths: [1, 2, 4, 8] }],
-  [4, { channels: 2, depths: [8, 16] }],
-  [6, { channels: 4, depths: [8, 16] }],
-]);
 
 /** Adam7's seven passes: first column, first row, column step, row step. */
 const ADAM7 = [
@@ -43,31 +25,9 @@ const SIGNATURE_BYTES = PNG_SIGNATURE.length;
 /** Length, type and checksum around each chunk's data. */
 const CHUNK_FRAME_BYTES = 12;
 
-/**
- * Read IHDR, which must be the first chunk, from a PNG's first 33 bytes (or more).
- * Returns undefined when the bytes are no PNG, or IHDR is missing or describes no image
- * a decoder would read.
- */
-export function readPngHeader(bytes: Buffer): PngHeader | undefined {
-  if (bytes.length < SIGNATURE_BYTES + CHUNK_FRAME_BYTES + 13) return undefined;
-  if (!bytes.subarray(0, SIGNATURE_BYTES).equals(PNG_SIGNATURE)) return undefined;
-  if (bytes.readUInt32BE(8) !== 13 || bytes.toString('latin1', 12, 16) !== 'IHDR') return undefined;
-  const width = bytes.readUInt32BE(16);
-  const height = bytes.readUInt32BE(20);
-  const bitDepth = bytes[24]!;
-  const colourType = bytes[25]!;
-  const [compression, filter, interlace] = [bytes[26], bytes[27], bytes[28]];
-  const colour = COLOUR_TYPES.get(colourType);
-  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) return undefined;
-  if (!colour?.depths.includes(bitDepth) || compression !== 0 || filter !== 0 || (interlace !== 0 && interlace !== 1)) {
-    return undefined;
-  }
-  return { width, height, bitDepth, colourType, interlaced: interlace === 1 };
-}
-
 /** The scanlines a decoder unfilters, pass by pass: how many, and their bytes after the filter byte. */
 function scanlines(header: PngHeader): Array<{ rows: number; bytes: number }> {
-  const bitsPerPixel = COLOUR_TYPES.get(header.colourType)!.channels * header.bitDepth;
+  const bitsPerPixel = PNG_COLOUR_TYPES.get(header.colourType)!.channels * header.bitDepth;
   const rowBytes = (columns: number) => Math.ceil((columns * bitsPerPixel) / 8);
   if (!header.interlaced) return [{ rows: header.height, bytes: rowBytes(header.width) }];
   return ADAM7.map(([x0, y0, dx, dy]) => ({

@@ -4,8 +4,8 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Sharp } from 'sharp';
 import { checkImage } from '../src/image-check.js';
-import { PNG_SIGNATURE } from '@depict/shared';
-import { inflatedSize, provesDecodable, readPngHeader } from '../src/png-check.js';
+import { PNG_SIGNATURE, readPngHeader } from '@depict/shared';
+import { inflatedSize, provesDecodable } from '../src/png-check.js';
 import { scene, sharp } from '../../../test-support/images.js';
 
 /**

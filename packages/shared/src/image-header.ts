@@ -8,6 +8,46 @@
 /** The eight bytes every PNG starts with. */
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
+/** What a PNG's IHDR chunk says about the pixels that follow. */
+export interface PngHeader {
+  readonly width: number;
+  readonly height: number;
+  readonly bitDepth: number;
+  readonly colourType: number;
+  readonly interlaced: boolean;
+}
+
+/** Channels per pixel for each colour type, and the bit depths it allows (PNG spec, table 11.1). */
+export const PNG_COLOUR_TYPES: ReadonlyMap<number, { readonly channels: number; readonly depths: readonly number[] }> = new Map([
+  [0, { channels: 1, depths: [1, 2, 4, 8, 16] }],
+  [2, { channels: 3, depths: [8, 16] }],
+  [3, { channels: 1, depths: [1, 2, 4, 8] }],
+  [4, { channels: 2, depths: [8, 16] }],
+  [6, { channels: 4, depths: [8, 16] }],
+]);
+
+/**
+ * Read IHDR, which must be the first chunk, from a PNG's first 33 bytes (or more).
+ * Returns undefined when the bytes are no PNG, or IHDR is missing or describes no image
+ * a decoder would read.
+ */
+export function readPngHeader(bytes: Buffer): PngHeader | undefined {
+  if (bytes.length < 33) return undefined;
+  if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return undefined;
+  if (bytes.readUInt32BE(8) !== 13 || bytes.toString('latin1', 12, 16) !== 'IHDR') return undefined;
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  const bitDepth = bytes[24]!;
+  const colourType = bytes[25]!;
+  const [compression, filter, interlace] = [bytes[26], bytes[27], bytes[28]];
+  const colour = PNG_COLOUR_TYPES.get(colourType);
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) return undefined;
+  if (!colour?.depths.includes(bitDepth) || compression !== 0 || filter !== 0 || (interlace !== 0 && interlace !== 1)) {
+    return undefined;
+  }
+  return { width, height, bitDepth, colourType, interlaced: interlace === 1 };
+}
+
 export interface ImageStructure {
   readonly format: 'png' | 'jpeg';
   readonly width: number;
@@ -28,14 +68,12 @@ const PLAIN_PNG_CHUNKS = new Set(['IHDR', 'PLTE', 'IDAT', 'IEND', 'tRNS', 'gAMA'
 
 /**
  * Walk a whole PNG's chunks (without checking their CRCs). Undefined when the bytes are
- * no PNG, IHDR is not first, or a chunk runs past the end.
+ * no PNG, IHDR is missing or invalid (readPngHeader), or a chunk runs past the end.
  */
 export function readPngStructure(bytes: Buffer): ImageStructure | undefined {
-  if (bytes.length < 33 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return undefined;
-  if (bytes.readUInt32BE(8) !== 13 || bytes.toString('latin1', 12, 16) !== 'IHDR') return undefined;
-  const width = bytes.readUInt32BE(16);
-  const height = bytes.readUInt32BE(20);
-  if (width === 0 || height === 0) return undefined;
+  const header = readPngHeader(bytes);
+  if (!header) return undefined;
+  const { width, height } = header;
   let metadata = false;
   let offset = 8;
   for (;;) {
