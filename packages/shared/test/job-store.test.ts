@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { JobStore, type NewJob } from '@depict/shared';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { JobStore, migrateToLatest, type Database, type NewJob } from '@depict/shared';
 import { testSchema } from '../../../test-support/postgres.js';
 import { tempDir } from '../../../test-support/processes.js';
 
@@ -299,3 +302,38 @@ for (const backend of [sqlite, postgres]) {
 
   test.run();
 }
+
+const statements = suite('job store statements');
+
+statements('no query binds its LIMIT, which would make SQLite compile the statement again on every run', async () => {
+  const dir = await tempDir();
+  const seen: string[] = [];
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: new SQLite(path.join(dir.path, 'depict.sqlite')) }),
+    log: (event) => {
+      if (event.level === 'query') seen.push(event.query.sql);
+    },
+  });
+  try {
+    await migrateToLatest(db, 'sqlite');
+    const store = new JobStore(db, 'sqlite');
+    const job = newJob();
+    await store.insert(job);
+    const before = new Date(Date.now() + 60_000).toISOString();
+    await store.findCached(job.sha256, job.options, null);
+    await store.list({ owner: null, limit: 20 });
+    await store.listFailed({ owner: null, limit: 20 });
+    await store.listStale({ queuedBefore: before, limit: 20 });
+    await store.dueWebhooks(20);
+    await store.stats(null, 20);
+    await store.deleteFinishedBefore(before, 20);
+    const limited = seen.filter((text) => /\blimit\b/i.test(text));
+    assert.is(limited.length, 7, limited.join('\n'));
+    for (const text of limited) assert.match(text, /\blimit \d+$/i);
+  } finally {
+    await db.destroy();
+    await dir.remove();
+  }
+});
+
+statements.run();
