@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { DepictError, IDEMPOTENCY_WINDOW_MS, removeFile, checkWebhookTarget, JobOptions, enqueue, type Logger, type SubmitResponse } from '@depict/shared';
+import { createHash } from 'node:crypto';
+import { DepictError, IDEMPOTENCY_WINDOW_MS, removeFile, checkWebhookTarget, JobOptions, enqueue, newJobId, type Logger, type SubmitResponse } from '@depict/shared';
 import { ZodError } from 'zod';
 import type { AppDeps } from './deps.js';
 import { checkImage } from './image-check.js';
@@ -56,7 +56,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
   try {
     const image = await checkImage(file, { maxPixels: deps.config.maxImagePixels });
     const { sha256 } = file;
-    const jobId = randomUUID();
+    const jobId = newJobId();
     const newJob = {
       jobId,
       filename: upload.filename,

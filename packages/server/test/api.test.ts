@@ -34,7 +34,8 @@ for (const [kind, make, name] of [
     const sent = await submit(stack.url, await make(), { filename: name });
     assert.is(sent.status, 202, JSON.stringify(sent.body));
     assert.is(sent.body.status, 'queued');
-    assert.match(sent.body.job_id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // A version 7 UUID: its first 48 bits are the time it was made.
+    assert.match(sent.body.job_id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.is(sent.body.status_url, `/status/${sent.body.job_id}`);
     assert.is(sent.body.result_url, `/result/${sent.body.job_id}`);
     assert.is(sent.headers.get('location'), sent.body.status_url);
@@ -51,6 +52,8 @@ for (const [kind, make, name] of [
     assert.is(status.status, 200);
     assert.equal(Object.keys(status.body).sort(), ['created_at', 'details', 'job_id', 'status', 'updated_at']);
     assert.is(status.body.status, 'done');
+    const idTime = parseInt(sent.body.job_id.replace('-', '').slice(0, 12), 16);
+    assert.ok(Math.abs(idTime - Date.parse(status.body.created_at)) < 1000, `${sent.body.job_id} against ${status.body.created_at}`);
     const [attempt, ...more] = status.body.details.attempts;
     assert.equal(more, [], 'one attempt');
     assert.is(attempt.outcome, 'done');

@@ -17,5 +17,6 @@ export * from './runtime.js';
 export * from './sweeper.js';
 export * from './periodic.js';
 export * from './job-events.js';
+export * from './job-id.js';
 export * from './job-views.js';
 export * from './webhook.js';
