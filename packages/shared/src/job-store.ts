@@ -4,6 +4,7 @@ import type { Description } from './describer.js';
 import { openDatabase, type Database, type Dialect, type JobAttemptsTable, type JobsTable } from './database.js';
 import type { JobError } from './errors.js';
 import type { JobStatus } from './job-status.js';
+import { CompiledQueries } from './compiled-queries.js';
 import { GroupCommit } from './group-commit.js';
 import { migrateToLatest } from './migrate.js';
 
@@ -178,13 +179,19 @@ export class JobStore {
    * PostgreSQL runs each in its own transaction, in parallel over the pool.
    */
   private readonly changes: GroupCommit<Change<unknown>, unknown> | undefined;
+  /** The queries every submit or status call runs. */
+  private readonly compiled: CompiledQueries;
 
   constructor(
     private readonly db: Kysely<Database>,
     readonly dialect: Dialect,
   ) {
+    this.compiled = new CompiledQueries(db);
     this.inserts = new GroupCommit<Insertable<JobsTable>, void>(async (rows) => {
-      await this.db.insertInto('jobs').values(rows).execute();
+      // Every row comes from newRow: the same columns in the same order.
+      const columns = Object.keys(rows[0]!) as Array<keyof Insertable<JobsTable>>;
+      const parameters = rows.flatMap((row) => columns.map((column) => row[column]));
+      await this.compiled.execute(`insert ${rows.length}`, parameters, () => this.db.insertInto('jobs').values(rows));
       return rows.map(() => undefined);
     }, MAX_ROWS_PER_INSERT);
     this.changes =
@@ -265,8 +272,10 @@ export class JobStore {
   }
 
   async get(jobId: string): Promise<Job | undefined> {
-    const row = await this.db.selectFrom('jobs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
-    return row && toJob(row);
+    const { rows } = await this.compiled.execute('get', [jobId], () =>
+      this.db.selectFrom('jobs').selectAll().where('job_id', '=', jobId),
+    );
+    return rows[0] && toJob(rows[0]);
   }
 
   /**
@@ -627,15 +636,14 @@ export class JobStore {
 
   /** The newest finished description of these bytes with these options, for this caller. */
   async findCached(sha256: string, options: JobOptions, owner: string | null): Promise<Job | undefined> {
-    let query = this.db
-      .selectFrom('jobs')
-      .selectAll()
-      .where('sha256', '=', sha256)
-      .where('status', '=', 'done')
-      .where('options', '=', JSON.stringify(options));
-    query = owner === null ? query.where('owner', 'is', null) : query.where('owner', '=', owner);
-    const row = await query.orderBy('finished_at', 'desc').limit(limitOf(1)).executeTakeFirst();
-    return row && toJob(row);
+    const optionsText = JSON.stringify(options);
+    const parameters = owner === null ? [sha256, 'done', optionsText] : [sha256, 'done', optionsText, owner];
+    const { rows } = await this.compiled.execute(owner === null ? 'findCached' : 'findCached by owner', parameters, () => {
+      let query = this.db.selectFrom('jobs').selectAll().where('sha256', '=', sha256).where('status', '=', 'done').where('options', '=', optionsText);
+      query = owner === null ? query.where('owner', 'is', null) : query.where('owner', '=', owner);
+      return query.orderBy('finished_at', 'desc').limit(limitOf(1));
+    });
+    return rows[0] && toJob(rows[0]);
   }
 
   /** Record a job that is done at once, with a description taken from another job. */
