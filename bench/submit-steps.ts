@@ -10,7 +10,7 @@
 // endpoint of bench/submit.ts does none of these.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { JobStore, LocalBlobStore, createLogger, createQueue, enqueue } from '../packages/shared/dist/index.js';
+import { InlineBlobStore, JobStore, LocalBlobStore, createLogger, createQueue, enqueue, newJobId } from '../packages/shared/dist/index.js';
 import { checkImage } from '../packages/server/dist/image-check.js';
 import { scene } from '../test-support/images.js';
 import { startRedis, tempDir } from '../test-support/processes.js';
@@ -22,7 +22,9 @@ const IN_FLIGHT = 32;
 const dir = await tempDir('depict-steps-');
 const redis = await startRedis();
 const store = await JobStore.open({ dataDir: dir.path });
-const blobs = await new LocalBlobStore(dir.path).init();
+// Uploads as the server keeps them: small ones in the job store, and, for comparison, as files.
+const files = await new LocalBlobStore(dir.path).init();
+const blobs = new InlineBlobStore(store.db, files, 64 * 1024);
 const queue = createQueue({ role: 'producer', redisUrl: redis.url, prefix: 'depict-bench' });
 await queue.ready();
 // Lines go nowhere: the cost of making and writing them is what is measured.
@@ -30,7 +32,7 @@ const logger = createLogger('server', 'info', '/dev/null');
 const png = await scene(320, 240);
 const options = { length: 'normal', detail: 'auto' } as const;
 const job = () => ({
-  jobId: randomUUID(),
+  jobId: newJobId(),
   filename: 'small.png',
   mediaType: 'image/png',
   byteSize: png.length,
@@ -71,7 +73,8 @@ const steps: Record<string, () => unknown> = {
   'baseline: an empty async call': async () => undefined,
   'prove a 320x240 PNG decodable': () => checkImage({ head: png.subarray(0, 64), bytes: png }, { maxPixels: 100_000_000 }),
   'content-cache lookup (a miss)': () => store.findCached('ab'.repeat(32), options, null),
-  'write the upload (3 KB)': () => blobs.put(randomUUID(), png),
+  'keep the upload (3 KB, job store)': () => blobs.put(newJobId(), png),
+  'keep the upload (3 KB, as a file)': () => files.put(newJobId(), png),
   'INSERT the job (grouped)': () => store.insert(job()),
   'enqueue its id': () => enqueue(queue, randomUUID()),
   "the job's log line": () =>

@@ -214,6 +214,30 @@ export class Stack {
     this.redis = await startRedis(this.redis.port);
   }
 
+  /**
+   * A blob store over this stack's uploads wherever they are: files under DATA_DIR, or
+   * rows in the job store (small ones). For tests that look for leftovers or lose one.
+   */
+  private async withUploads<T>(use: (blobs: import('../packages/shared/dist/index.js').BlobStore) => Promise<T>): Promise<T> {
+    const { InlineBlobStore, JobStore, LocalBlobStore } = await import('../packages/shared/dist/index.js');
+    const store = await JobStore.open({ dataDir: this.dataDir, databaseUrl: this.databaseUrl });
+    try {
+      return await use(new InlineBlobStore(store.db, new LocalBlobStore(this.dataDir), 0));
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** The job ids of the uploads this stack holds (not the temporary files). */
+  uploads(): Promise<string[]> {
+    return this.withUploads(async (blobs) => (await blobs.list()).map((b) => b.id).sort());
+  }
+
+  /** Remove a job's upload wherever it is, as a disk cleaned by hand would. */
+  loseUpload(jobId: string): Promise<void> {
+    return this.withUploads((blobs) => blobs.delete(jobId));
+  }
+
   /** Everything the processes printed, for a failure message. */
   output(): string {
     return [this.server?.proc, ...this.workers].filter(Boolean).map((p) => `--- ${p!.name}\n${p!.output}`).join('\n');

@@ -19,11 +19,10 @@ api.after(async () => {
   await stack.stop();
 });
 
+/** Uploads still held (as files, or in the job store), and temporary files. */
 async function uploadsLeft(): Promise<string[]> {
-  const dir = path.join(stack.dataDir, 'uploads');
-  const top = (await readdir(dir)).filter((n) => n !== 'tmp');
-  const tmp = await readdir(path.join(dir, 'tmp'));
-  return [...top, ...tmp.map((n) => `tmp/${n}`)];
+  const tmp = await readdir(path.join(stack.dataDir, 'uploads', 'tmp'));
+  return [...(await stack.uploads()), ...tmp.map((n) => `tmp/${n}`)];
 }
 
 for (const [kind, make, name] of [

@@ -1,5 +1,3 @@
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, submit, waitForResult } from '../../../test-support/api.js';
@@ -29,7 +27,8 @@ queued('result is 202 with Retry-After while queued, then 200 once a worker runs
 
   // A second job whose upload disappears while it waits (a disk cleaned by hand).
   const lost = await submit(stack.url, await png({ width: 60, height: 40 }));
-  await rm(path.join(stack.dataDir, 'uploads', lost.body.job_id));
+  assert.ok((await stack.uploads()).includes(lost.body.job_id));
+  await stack.loseUpload(lost.body.job_id);
 
   await stack.startWorker();
   const done = await waitForResult(stack.url, id);

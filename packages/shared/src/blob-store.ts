@@ -16,9 +16,12 @@ export interface StoredBlob {
   readonly modifiedMs: number;
 }
 
-/** A blob as a file on this host, for the describers; `release` removes any copy made for it. */
+/**
+ * A blob for the describers: a file on this host, or the bytes themselves (a small
+ * upload kept in the job store). `release` removes any copy made for it.
+ */
 export interface BlobFile {
-  readonly path: string;
+  readonly source: string | Buffer;
   release(): Promise<void>;
 }
 
@@ -134,6 +137,6 @@ export class LocalBlobStore implements BlobStore {
 
   /** The file itself: nothing to copy, nothing to release. A missing blob fails when read. */
   async open(jobId: string): Promise<BlobFile> {
-    return { path: this.pathOf(jobId), release: async () => undefined };
+    return { source: this.pathOf(jobId), release: async () => undefined };
   }
 }

@@ -57,6 +57,7 @@ export const EnvSchema = z.object({
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
   MAX_UPLOAD_MB: withDefault(z.coerce.number().positive().max(1024), '20'),
+  INLINE_UPLOAD_KB: withDefault(z.coerce.number().int().min(0).max(1024), '64'),
   BATCH_MAX: withDefault(z.coerce.number().int().min(1).max(1000), '20'),
   UPLOAD_TIMEOUT_MS: withDefault(positiveInt, '120000'),
   MAX_IMAGE_PIXELS: withDefault(positiveInt, String(100_000_000)),
@@ -117,6 +118,8 @@ export interface Config {
       }
     | undefined;
   readonly maxUploadBytes: number;
+  /** Uploads up to this size are kept in the job store until their job ends; 0: none. */
+  readonly inlineUploadBytes: number;
   readonly maxImagePixels: number;
   /** Files one POST /submit may carry. */
   readonly batchMax: number;
@@ -220,6 +223,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         }
       : undefined,
     maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
+    inlineUploadBytes: e.INLINE_UPLOAD_KB * 1024,
     maxImagePixels: e.MAX_IMAGE_PIXELS,
     uploadTimeoutMs: e.UPLOAD_TIMEOUT_MS,
     batchMax: e.BATCH_MAX,

@@ -65,8 +65,16 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+/** Small uploads, kept in the job store until their job ends (inline-blob-store.ts). */
+export interface JobUploadsTable {
+  job_id: string;
+  bytes: Buffer;
+  created_at: string;
+}
+
 export interface Database {
   jobs: JobsTable;
+  job_uploads: JobUploadsTable;
   idempotency_keys: IdempotencyKeysTable;
   job_attempts: JobAttemptsTable;
 }

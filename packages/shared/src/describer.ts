@@ -6,8 +6,8 @@
 export type ImageMediaType = 'image/png' | 'image/jpeg';
 
 export interface ImageInput {
-  /** Path of the uploaded file on local disk. */
-  readonly path: string;
+  /** The upload: the path of a file on local disk, or its bytes. */
+  readonly source: string | Buffer;
   readonly mediaType: ImageMediaType;
   readonly byteSize: number;
   /** The file name the client sent, if any (never used as a path). */

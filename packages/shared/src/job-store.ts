@@ -183,7 +183,8 @@ export class JobStore {
   private readonly compiled: CompiledQueries;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    /** The database, for what shares it with the jobs (the uploads kept inline). */
+    readonly db: Kysely<Database>,
     readonly dialect: Dialect,
   ) {
     this.compiled = new CompiledQueries(db);

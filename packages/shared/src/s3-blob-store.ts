@@ -119,7 +119,7 @@ export class S3BlobStore implements BlobStore {
       await removeFile(file);
       throw err;
     }
-    return { path: file, release: () => removeFile(file) };
+    return { source: file, release: () => removeFile(file) };
   }
 
   async ping(): Promise<void> {

@@ -193,7 +193,7 @@ export class JobProcessor {
     try {
       return await Promise.race([
         describer.describe(
-          { path: file.path, mediaType: job.mediaType as ImageMediaType, byteSize: job.byteSize, filename: job.filename },
+          { source: file.source, mediaType: job.mediaType as ImageMediaType, byteSize: job.byteSize, filename: job.filename },
           { signal, ...job.options },
         ),
         stopped,

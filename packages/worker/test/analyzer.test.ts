@@ -147,7 +147,7 @@ analyzer('a 12-megapixel JPEG: header size reported, pixels measured small, quic
 analyzer('the describer names itself with the package version and returns the facts', async () => {
   const describer = createAnalyzerDescriber();
   const file = await save('scene.png', split(640, 480, '#87ceeb', '#2e8b57', 0.6).png());
-  const result = await describer.describe({ path: file, mediaType: 'image/png', byteSize: 1, filename: 'scene.png' });
+  const result = await describer.describe({ source: file, mediaType: 'image/png', byteSize: 1, filename: 'scene.png' });
   assert.match(result.generatedBy, /^depict-analyzer@\d+\.\d+\.\d+$/);
   assert.ok(result.description.length > 30);
   const analysis = result.details.analysis as { width: number; palette: Array<{ name: string }> };

@@ -43,6 +43,8 @@ storage.before(async () => {
     S3_ACCESS_KEY_ID: credentials.accessKeyId,
     S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     S3_PREFIX: 'jobs/',
+    // The test's images are small: without this they would be kept in PostgreSQL.
+    INLINE_UPLOAD_KB: '0',
   });
   await stack.start({ worker: false });
 });

@@ -8,6 +8,7 @@ import * as webhooks from './006-webhooks.js';
 import * as jobAttempts from './007-job-attempts.js';
 import * as webhookDue from './008-webhook-due.js';
 import * as cacheLookupIndex from './009-cache-lookup-index.js';
+import * as jobUploads from './010-job-uploads.js';
 
 /** Every migration, in order. Names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '007-job-attempts': jobAttempts,
   '008-webhook-due': webhookDue,
   '009-cache-lookup-index': cacheLookupIndex,
+  '010-job-uploads': jobUploads,
 };

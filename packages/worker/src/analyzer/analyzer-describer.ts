@@ -25,7 +25,7 @@ export function createAnalyzerDescriber(options: AnalyzerOptions = { ocr: 'auto'
     async describe(image: ImageInput, describeOptions: DescribeOptions = {}): Promise<Description> {
       let analysis;
       try {
-        analysis = await analyzeImage(image.path, { ocr: options.ocr, ocrEngine, revealGps: options.revealGps });
+        analysis = await analyzeImage(image.source, { ocr: options.ocr, ocrEngine, revealGps: options.revealGps });
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         throw new DescribeError('corrupt_image', `The image could not be decoded: ${reason}`, { cause: err });

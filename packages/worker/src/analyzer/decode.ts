@@ -41,8 +41,8 @@ const BIT_DEPTH: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short
  * header is read beside the decode, not before it: the decode needs nothing from it
  * (libvips keeps an alpha band through the conversion to sRGB, and adds none).
  */
-export async function decodeForAnalysis(path: string): Promise<DecodedImage> {
-  const decoding = sharp(path, { failOn: 'truncated' })
+export async function decodeForAnalysis(source: string | Buffer): Promise<DecodedImage> {
+  const decoding = sharp(source, { failOn: 'truncated' })
     .rotate()
     .resize({ width: ANALYSIS_SIDE, height: ANALYSIS_SIDE, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb')
@@ -50,7 +50,7 @@ export async function decodeForAnalysis(path: string): Promise<DecodedImage> {
     .toBuffer({ resolveWithObject: true });
   // Settled at once, so a failed header read cannot leave the decode's failure unhandled.
   decoding.catch(() => undefined);
-  const meta = await sharp(path).metadata();
+  const meta = await sharp(source).metadata();
   if (meta.format !== 'png' && meta.format !== 'jpeg') throw new Error(`not a PNG or JPEG (${meta.format ?? 'unknown'})`);
   if (!meta.width || !meta.height) throw new Error('the header has no dimensions');
   const header: HeaderFacts = {
@@ -62,7 +62,7 @@ export async function decodeForAnalysis(path: string): Promise<DecodedImage> {
     bitDepth: meta.bitsPerSample ?? BIT_DEPTH[meta.depth ?? 'uchar'] ?? 8,
     colourSpace: meta.space ?? 'srgb',
     progressive: meta.isProgressive ?? false,
-    animated: meta.format === 'png' && (await isAnimatedPng(path)),
+    animated: meta.format === 'png' && (await isAnimatedPng(source)),
   };
   const { data, info } = await decoding;
   if (info.channels !== 3 && info.channels !== 4) throw new Error(`decoded to ${info.channels} bands, not RGB or RGBA`);
@@ -74,21 +74,28 @@ export async function decodeForAnalysis(path: string): Promise<DecodedImage> {
  * An APNG announces its animation with an acTL chunk before the first IDAT. libvips
  * reads only the first frame, so the chunk list is the one place to learn it.
  */
-export async function isAnimatedPng(path: string): Promise<boolean> {
-  const file = await open(path, 'r');
+export async function isAnimatedPng(source: string | Buffer): Promise<boolean> {
+  if (typeof source !== 'string') {
+    return announcesAnimation((header, offset) => (offset < source.length ? source.copy(header, 0, offset, offset + header.length) : 0));
+  }
+  const file = await open(source, 'r');
   try {
-    const header = Buffer.alloc(8);
-    let offset = 8; // after the PNG signature
-    for (let i = 0; i < 64; i++) {
-      const { bytesRead } = await file.read(header, 0, 8, offset);
-      if (bytesRead < 8) return false;
-      const type = header.toString('latin1', 4, 8);
-      if (type === 'acTL') return true;
-      if (type === 'IDAT' || type === 'IEND') return false;
-      offset += 12 + header.readUInt32BE(0);
-    }
-    return false;
+    return await announcesAnimation(async (header, offset) => (await file.read(header, 0, header.length, offset)).bytesRead);
   } finally {
     await file.close();
   }
+}
+
+/** Walk the chunk headers up to the first IDAT; `read` fills `header` from `offset` and says how many bytes it read. */
+async function announcesAnimation(read: (header: Buffer, offset: number) => number | Promise<number>): Promise<boolean> {
+  const header = Buffer.alloc(8);
+  let offset = 8; // after the PNG signature
+  for (let i = 0; i < 64; i++) {
+    if ((await read(header, offset)) < 8) return false;
+    const type = header.toString('latin1', 4, 8);
+    if (type === 'acTL') return true;
+    if (type === 'IDAT' || type === 'IEND') return false;
+    offset += 12 + header.readUInt32BE(0);
+  }
+  return false;
 }

@@ -21,10 +21,10 @@ function compact<T extends object>(o: T): T {
  * null: a missing fact, never a failed job. GPS is reduced to "has location data"
  * unless the operator asked for coordinates.
  */
-export async function readCamera(path: string, options: { revealGps: boolean }): Promise<CameraFacts | null> {
+export async function readCamera(source: string | Buffer, options: { revealGps: boolean }): Promise<CameraFacts | null> {
   let raw: Record<string, unknown> | undefined;
   try {
-    raw = await exifr.parse(path, {
+    raw = await exifr.parse(source, {
       tiff: true,
       exif: true,
       gps: true,

@@ -117,16 +117,16 @@ export interface AnalyzeOptions {
 }
 
 /** Decode once, measure, read EXIF, read text when worth it, judge the kind. */
-export async function analyzeImage(path: string, options: AnalyzeOptions = {}): Promise<Analysis> {
+export async function analyzeImage(source: string | Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
   const [image, camera] = await Promise.all([
-    decodeForAnalysis(path),
-    readCamera(path, { revealGps: options.revealGps ?? false }),
+    decodeForAnalysis(source),
+    readCamera(source, { revealGps: options.revealGps ?? false }),
   ]);
   const facts = measureImage(image);
   const mode = options.ocrEngine ? (options.ocr ?? 'auto') : 'off';
   let text: TextFacts = { ocr: mode === 'off' ? 'off' : 'skipped', lines: [], words: 0 };
   if (options.ocrEngine && (mode === 'on' || (mode === 'auto' && mayHoldText(facts)))) {
-    text = { ocr: 'ran', ...(await options.ocrEngine.read(path)) };
+    text = { ocr: 'ran', ...(await options.ocrEngine.read(source)) };
   }
   return { ...facts, camera, text, kind: kindOf(facts, text.words) };
 }

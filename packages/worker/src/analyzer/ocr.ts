@@ -63,12 +63,12 @@ export class OcrEngine {
     return this.worker;
   }
 
-  /** Recognise text in the image file (EXIF orientation applied, gray, sized for Tesseract). */
-  async read(path: string): Promise<Pick<TextFacts, 'lines' | 'words'>> {
-    const meta = await sharp(path).metadata();
+  /** Recognise text in the image (EXIF orientation applied, gray, sized for Tesseract). */
+  async read(source: string | Buffer): Promise<Pick<TextFacts, 'lines' | 'words'>> {
+    const meta = await sharp(source).metadata();
     const long = Math.max(meta.autoOrient.width, meta.autoOrient.height);
     const side = long < UPSCALE_BELOW ? Math.min(long * 2, OCR_SIDE) : Math.min(long, OCR_SIDE);
-    const png = await sharp(path, { failOn: 'truncated' })
+    const png = await sharp(source, { failOn: 'truncated' })
       .rotate()
       .flatten({ background: '#ffffff' })
       .resize({ width: side, height: side, fit: 'inside' })

@@ -70,8 +70,8 @@ interface PreparedImage {
  * serials, GPS) before the image leaves the host. PNG stays PNG when it has transparency;
  * everything else goes as JPEG.
  */
-export async function prepareImage(path: string, byteSize = Infinity): Promise<PreparedImage> {
-  const bytes = byteSize <= SMALL_FILE_BYTES ? readFileSync(path) : await readFile(path);
+export async function prepareImage(source: string | Buffer, byteSize = Infinity): Promise<PreparedImage> {
+  const bytes = typeof source !== 'string' ? source : byteSize <= SMALL_FILE_BYTES ? readFileSync(source) : await readFile(source);
   const structure = readImageStructure(bytes);
   if (structure && !structure.metadata && Math.max(structure.width, structure.height) <= MAX_VISION_SIDE) {
     return asIs(structure.format, bytes, structure);
@@ -166,7 +166,7 @@ export class OpenAIDescriber implements Describer {
   }
 
   private async call(image: ImageInput, options: DescribeOptions): Promise<Description> {
-    const prepared = await prepareImage(image.path, image.byteSize);
+    const prepared = await prepareImage(image.source, image.byteSize);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
       completion = await this.client.chat.completions.create(
