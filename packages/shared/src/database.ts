@@ -2,7 +2,6 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
-import pg from 'pg';
 import type { JobStatus } from './job-status.js';
 
 /** The tables, as kysely sees them. Timestamps are ISO 8601 UTC strings in both dialects. */
@@ -91,8 +90,10 @@ export interface DatabaseHandle {
  * work while a writer (a worker) commits; the busy timeout makes concurrent writers
  * wait for each other instead of failing with SQLITE_BUSY.
  */
-export function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined }): DatabaseHandle {
+export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
+    // Loaded only here: a process on SQLite never needs the PostgreSQL client.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
   }

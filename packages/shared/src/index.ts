@@ -1,7 +1,6 @@
 export * from './api-schemas.js';
 export * from './blob-store.js';
 export * from './inline-blob-store.js';
-export * from './s3-blob-store.js';
 export * from './circuit-breaker.js';
 export * from './config.js';
 export * from './database.js';

@@ -215,7 +215,7 @@ export class JobStore {
   }
 
   static async open(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<JobStore> {
-    const { db, dialect } = openDatabase(options);
+    const { db, dialect } = await openDatabase(options);
     try {
       await migrateToLatest(db, dialect);
     } catch (err) {

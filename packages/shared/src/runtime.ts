@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { LocalBlobStore, type BlobStore } from './blob-store.js';
 import { InlineBlobStore } from './inline-blob-store.js';
-import { S3BlobStore } from './s3-blob-store.js';
 import { loadConfigOrExit, type Config } from './config.js';
 import { JobStore } from './job-store.js';
 import { createLogger, type Logger } from './logger.js';
@@ -24,8 +23,9 @@ export async function openRuntime(component: 'server' | 'worker'): Promise<Runti
   const config = loadConfigOrExit();
   const logger = createLogger(component, config.logLevel);
   const store = await JobStore.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  // The AWS SDK takes about 140 ms to load: only a process that uses S3 loads it.
   const files = config.s3
-    ? new S3BlobStore({ ...config.s3, tmpDir: path.join(config.dataDir, 'uploads', 'tmp') })
+    ? new (await import('./s3-blob-store.js')).S3BlobStore({ ...config.s3, tmpDir: path.join(config.dataDir, 'uploads', 'tmp') })
     : new LocalBlobStore(config.dataDir);
   const blobs = await new InlineBlobStore(store.db, files, config.inlineUploadBytes).init();
   // The Redis client reconnects by itself; until then, say so once per error.

@@ -8,7 +8,7 @@ import { WebhookSender } from './webhook-sender.js';
 const runtime = await openRuntime('worker');
 const { config, logger, store, blobs, events } = runtime;
 const breaker = config.openai.apiKey ? createVisionBreaker(config, logger) : undefined;
-const describer = selectDescriber(config, logger, breaker);
+const describer = await selectDescriber(config, logger, breaker);
 const deferred = new Set<NodeJS.Timeout>();
 // Without a secret the server accepts no callback_url, so there is nothing to send.
 const webhooks = config.webhook.secret

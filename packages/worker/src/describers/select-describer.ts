@@ -1,15 +1,16 @@
 import type { CircuitBreaker, Config, Describer, Logger } from '@depict/shared';
 import { createAnalyzerDescriber } from '../analyzer/index.js';
 import { FallbackDescriber } from './fallback-describer.js';
-import { OpenAIDescriber } from './openai-describer.js';
 
 /**
  * The vision model when a key is configured (falling back to the offline analyzer when
  * OPENAI_FALLBACK=analyzer), otherwise the offline analyzer alone.
  */
-export function selectDescriber(config: Config, logger: Logger, breaker?: CircuitBreaker): Describer {
+export async function selectDescriber(config: Config, logger: Logger, breaker?: CircuitBreaker): Promise<Describer> {
   const analyzer = createAnalyzerDescriber(config.analyzer);
   if (!config.openai.apiKey) return analyzer;
+  // The openai SDK takes about 200 ms to load: a worker without a key never loads it.
+  const { OpenAIDescriber } = await import('./openai-describer.js');
   const vision = new OpenAIDescriber({
     apiKey: config.openai.apiKey,
     model: config.openai.model,
