@@ -70,6 +70,12 @@ export interface Finished {
   jobMs: { p50: number; p99: number };
   /** Attempts recorded per job, over all jobs: 1 each when nothing ran twice. */
   attempts: number;
+  /**
+   * Jobs per second in the middle of the run: over the finish times of the middle two
+   * thirds of the jobs, leaving out the start (processes coming up one after another)
+   * and the end (one process finishing its last job alone).
+   */
+  steadyPerSecond: number;
 }
 
 export const percentile = (xs: number[], p: number) =>
@@ -98,7 +104,17 @@ export async function finishedJobs(stack: Stack, ids: string[]): Promise<Finishe
     const last = Math.max(...jobs.map((j) => Date.parse(j!.finishedAt!)));
     const seconds = (last - first) / 1000;
     const own = jobs.map((j) => Date.parse(j!.finishedAt!) - Date.parse(j!.startedAt!));
-    return { jobs: ids.length, seconds, perSecond: ids.length / seconds, jobMs: { p50: percentile(own, 50), p99: percentile(own, 99) }, attempts };
+    const finishes = jobs.map((j) => Date.parse(j!.finishedAt!)).sort((a, b) => a - b);
+    const [from, to] = [Math.floor(finishes.length / 6), finishes.length - 1 - Math.floor(finishes.length / 6)];
+    const steadyPerSecond = (to - from) / ((finishes[to]! - finishes[from]!) / 1000);
+    return {
+      jobs: ids.length,
+      seconds,
+      perSecond: ids.length / seconds,
+      jobMs: { p50: percentile(own, 50), p99: percentile(own, 99) },
+      attempts,
+      steadyPerSecond,
+    };
   } finally {
     await store.close();
   }
