@@ -1,7 +1,8 @@
 // Many workers on one Redis and one PostgreSQL (issue: "Fast on one host, and across
 // many", point 7).
 //   npm run bench:scale          (node --import tsx bench/scale-out.ts)
-//   JOBS=3000 BASELINE_JOBS=1000 CONCURRENCY=32 LATENCY_MS=250 to change the run.
+//   JOBS=3000 BASELINE_JOBS=1000 CONCURRENCY=32 LATENCY_MS=250 to change the run;
+//   INLINE_UPLOAD_KB=0 to keep the uploads as files rather than in PostgreSQL.
 //
 // The job store is the machine's PostgreSQL (a fresh schema). The vision API answers
 // after LATENCY_MS. One worker process runs BASELINE_JOBS jobs; then three run JOBS, each
@@ -25,6 +26,7 @@ const stack = new Stack({
   OPENAI_MAX_RETRIES: '0',
   RECONCILE_INTERVAL_MS: '600000',
   WORKER_CONCURRENCY: String(CONCURRENCY),
+  ...(process.env.INLINE_UPLOAD_KB ? { INLINE_UPLOAD_KB: process.env.INLINE_UPLOAD_KB } : {}),
 });
 
 async function round(workers: number, n: number): Promise<Finished> {
