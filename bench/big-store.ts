@@ -7,9 +7,9 @@
 // GET /status and GET /result of random jobs (p50 and p99), POST /submit of a small PNG
 // (whose content-cache lookup must not grow with the done jobs), and GET /jobs pages
 // walked by their keyset cursor, first pages against the deepest ones.
-import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { newJobId } from '../packages/shared/dist/index.js';
 import { scene } from '../test-support/images.js';
 import { Stack } from '../test-support/processes.js';
 
@@ -41,7 +41,8 @@ function seed(dataDir: string, rows: number): string[] {
   const ids: string[] = [];
   db.transaction(() => {
     for (let i = 0; i < rows; i++) {
-      const id = randomUUID();
+      // Ids as the server makes them: version 7, with the job's creation time in front.
+      const id = newJobId(start + i * 1000);
       const at = new Date(start + i * 1000).toISOString();
       insert.run(id, id.replace(/-/g, '').padEnd(64, '0'), 'A landscape photo, mostly sky blue.', details, at, at, at, at, options);
       ids.push(id);
