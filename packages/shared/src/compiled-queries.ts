@@ -12,6 +12,15 @@ import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'k
  * caller's `parameters` are the ones kysely binds, in kysely's order, so a query and its
  * parameter list cannot drift apart unnoticed.
  */
+/**
+ * What kysely binds for `insertInto(table).values(rows)`: each row's values in column
+ * order, row after row. Every row must have the same columns in the same order.
+ */
+export function insertParameters(rows: ReadonlyArray<Record<string, unknown>>): unknown[] {
+  const columns = Object.keys(rows[0] ?? {});
+  return rows.flatMap((row) => columns.map((column) => row[column]));
+}
+
 export class CompiledQueries {
   private readonly sqlByKey = new Map<string, string>();
 

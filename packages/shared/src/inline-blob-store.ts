@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { BlobFile, BlobStore, StoredBlob } from './blob-store.js';
-import { CompiledQueries } from './compiled-queries.js';
+import { CompiledQueries, insertParameters } from './compiled-queries.js';
 import type { Database } from './database.js';
 import { GroupCommit } from './group-commit.js';
 
@@ -38,8 +38,7 @@ export class InlineBlobStore implements BlobStore {
     this.puts = new GroupCommit<{ jobId: string; bytes: Buffer }, void>(async (items) => {
       const createdAt = new Date().toISOString();
       const rows = items.map(({ jobId, bytes }) => ({ job_id: jobId, bytes, created_at: createdAt }));
-      const parameters = rows.flatMap((r) => [r.job_id, r.bytes, r.created_at]);
-      await this.compiled.execute(`insert ${rows.length}`, parameters, () => this.db.insertInto('job_uploads').values(rows));
+      await this.compiled.execute(`insert ${rows.length}`, insertParameters(rows), () => this.db.insertInto('job_uploads').values(rows));
       return items.map(() => undefined);
     }, MAX_BATCH);
     this.deletes = new GroupCommit(async (jobIds) => {

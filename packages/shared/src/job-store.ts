@@ -4,7 +4,7 @@ import type { Description } from './describer.js';
 import { openDatabase, type Database, type Dialect, type JobAttemptsTable, type JobsTable } from './database.js';
 import type { JobError } from './errors.js';
 import type { JobStatus } from './job-status.js';
-import { CompiledQueries } from './compiled-queries.js';
+import { CompiledQueries, insertParameters } from './compiled-queries.js';
 import { GroupCommit } from './group-commit.js';
 import { migrateToLatest } from './migrate.js';
 
@@ -190,9 +190,7 @@ export class JobStore {
     this.compiled = new CompiledQueries(db);
     this.inserts = new GroupCommit<Insertable<JobsTable>, void>(async (rows) => {
       // Every row comes from newRow: the same columns in the same order.
-      const columns = Object.keys(rows[0]!) as Array<keyof Insertable<JobsTable>>;
-      const parameters = rows.flatMap((row) => columns.map((column) => row[column]));
-      await this.compiled.execute(`insert ${rows.length}`, parameters, () => this.db.insertInto('jobs').values(rows));
+      await this.compiled.execute(`insert ${rows.length}`, insertParameters(rows), () => this.db.insertInto('jobs').values(rows));
       return rows.map(() => undefined);
     }, MAX_ROWS_PER_INSERT);
     this.changes =
