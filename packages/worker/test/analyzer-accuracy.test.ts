@@ -162,6 +162,25 @@ accuracy('the original is sharp; a blurred copy is soft or blurry', async () => 
   assert.is(sharpFacts.kind, 'photo');
 });
 
+accuracy('a 12 MP photo, measured at the 1/8 decode, reads as its own 512 px copy does', async () => {
+  // 4000 x 3000 is measured at 444 x 333 (libjpeg's 1/8 scale): the facts must not move with that.
+  const photo = await photoLike(4000, 3000);
+  const big = await analyse('big.jpg', photo);
+  const small = await analyse('big-512.jpg', await sharp(photo).resize(512).jpeg({ quality: 92 }).toBuffer());
+  assert.equal([big.width, big.height, big.megapixels], [4000, 3000, 12]);
+  assert.is(big.kind, 'photo');
+  assert.is(big.sharpness, small.sharpness, `${big.sharpnessScore} against ${small.sharpnessScore}`);
+  assert.is(big.temperature, small.temperature);
+  assert.is(big.brightness, small.brightness);
+  const shares = (facts: Analysis) => new Map(facts.palette.map((c) => [c.name, c.share]));
+  const bigShares = shares(big);
+  for (const [name, share] of shares(small)) {
+    if (share < 0.1) continue;
+    assert.ok(bigShares.has(name), `${name} (${share}) is in the 512 px copy's palette, not in ${[...bigShares.keys()]}`);
+    assert.ok(Math.abs(bigShares.get(name)! - share) <= 0.05, `${name}: ${bigShares.get(name)} against ${share}`);
+  }
+});
+
 accuracy('grayscale photo: grayscale, no colour names', async () => {
   const facts = await analyse('gray.jpg', await sharp(await photoLike()).grayscale().jpeg().toBuffer());
   assert.ok(facts.grayscale);

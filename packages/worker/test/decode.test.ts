@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sharp } from '../../../test-support/images.js';
 import { tempDir } from '../../../test-support/processes.js';
-import { decodeForAnalysis, isAnimatedPng } from '../src/analyzer/decode.js';
+import { ANALYSIS_SIDE, analysisSide, decodeForAnalysis, isAnimatedPng } from '../src/analyzer/decode.js';
 
 function chunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
@@ -45,6 +45,38 @@ test('an APNG is told from a still PNG, from a file and from bytes in memory ali
   } finally {
     await dir.remove();
   }
+});
+
+test('a large JPEG is measured at the size libjpeg decodes to at 1/8, 1/4 or 1/2 scale', () => {
+  // [long side, decode side]: sharp decodes at 1/f only when the resize shrinks by f + 1 or more.
+  for (const [long, side] of [
+    [6000, 512], // 1/8 already at 512 (11.7x)
+    [4000, 444], // 1/8 (9x): 512 would be 1/4
+    [3000, 512], // 1/4 (5.9x); 1/8 would leave 333
+    [2000, 400], // 1/4 (5x): 512 would be 1/2
+    [1200, 400], // 1/2 (3x): 512 would be a full decode
+    [1000, 512], // 1/2 would leave 333: full decode, as small as it is
+    [300, 512], // not enlarged: the decode keeps 300
+  ] as const) {
+    assert.is(analysisSide('jpeg', long), side, `JPEG ${long} px`);
+    assert.is(analysisSide('png', long), ANALYSIS_SIDE, `PNG ${long} px`);
+  }
+});
+
+test('decodes a 4000 x 3000 JPEG to 444 x 333, turned as displayed, and a PNG to 512 px', async () => {
+  const noise = { type: 'gaussian', mean: 128, sigma: 30 } as const;
+  const big = sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#808080', noise } });
+  const jpeg = await big.clone().jpeg({ quality: 85 }).toBuffer();
+  const turned = await sharp(jpeg).withMetadata({ orientation: 6 }).jpeg({ quality: 85 }).toBuffer();
+  const png = await big.clone().png({ compressionLevel: 1 }).toBuffer();
+  const decoded = await decodeForAnalysis(jpeg);
+  assert.equal([decoded.width, decoded.height, decoded.channels], [444, 333, 3]);
+  assert.equal([decoded.header.width, decoded.header.height], [4000, 3000]);
+  const upright = await decodeForAnalysis(turned);
+  assert.equal([upright.width, upright.height], [333, 444]);
+  assert.equal([upright.header.width, upright.header.height, upright.header.orientation], [3000, 4000, 6]);
+  const fromPng = await decodeForAnalysis(png);
+  assert.equal([fromPng.width, fromPng.height], [512, 384]);
 });
 
 test.run();

@@ -73,7 +73,7 @@ export const AnalysisSchema = z.object({
     .number()
     .nullable()
     .describe(
-      'Mean |Laplacian| / mean gradient of luma over pixels with structure, at 512 px: about 0.6 / blur radius. Null on a flat image.',
+      'Mean |Laplacian| / mean gradient of luma over pixels with structure, at the analysis size (384 to 512 px on the long side): about 0.6 / blur radius. Null on a flat image.',
     ),
   sharpness: z.enum(['sharp', 'soft', 'blurry']).nullable(),
   colourCount: z.number().describe('Distinct colours (4 bits per channel) covering at least 0.05% of the image.'),

@@ -39,7 +39,7 @@ export function contrastOf(spread: number): Contrast {
 }
 
 /**
- * The score is about 0.6 / blur radius in pixels at the 512 px analysis size: sharp
+ * The score is about 0.6 / blur radius in pixels at the analysis size (384 to 512 px): sharp
  * below a radius of about 0.8 px, blurry beyond about 2 px.
  */
 export function sharpnessOf(score: number | null): Analysis['sharpness'] {

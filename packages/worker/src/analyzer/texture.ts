@@ -23,7 +23,8 @@ const STRUCTURE_GRADIENT = 6;
 const MIN_STRUCTURE_SHARE = 0.002;
 
 /**
- * Edges, flatness, colour count and sharpness, over every pixel of the 512 px decode.
+ * Edges, flatness, colour count and sharpness, over every pixel of the analysis decode
+ * (384 to 512 px on the long side, or the image itself when smaller).
  * This runs on every image after the decode, so it reads each pixel's bytes once, into
  * luma and one packed RGB number, and then compares neighbours through those.
  */
