@@ -2,7 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import swaggerUi from 'swagger-ui-dist';
+// The package's index also loads swagger-ui's browser bundle (about 400 ms); only its path is needed.
+import swaggerUiPath from 'swagger-ui-dist/absolute-path.js';
 import cors from 'cors';
 import helmet from 'helmet';
 import { DepictError, REPO_ROOT, errorBody } from '@depict/shared';
@@ -108,7 +109,7 @@ export function createApp(deps: AppDeps, options: { version: string; rateLimit: 
     res.sendFile(path.join(PUBLIC_DIR, 'docs.html'));
   });
   app.use('/docs', withCsp(DOCS_CSP), express.static(PUBLIC_DIR, { index: false }));
-  app.use('/docs/swagger-ui', express.static(swaggerUi.getAbsoluteFSPath(), { index: false }));
+  app.use('/docs/swagger-ui', express.static(swaggerUiPath(), { index: false }));
 
   app.get('/', (_req, res) => {
     res.redirect(302, '/ui');

@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { modulesLoadedBy } from '../../../test-support/loaded-modules.js';
+import { REPO_ROOT } from '../../../test-support/processes.js';
+
+/**
+ * What a process loads at start-up is time before it serves (and memory it keeps). Each
+ * of these is loaded only where it is used: swagger-ui's browser bundle never (the
+ * server needs only the folder it lives in), pg with DATABASE_URL, the AWS SDK with
+ * S3_BUCKET, the openai SDK with OPENAI_API_KEY.
+ */
+const HEAVY: Array<[string, RegExp]> = [
+  ["swagger-ui's browser bundle (about 400 ms)", /[\\/]swagger-ui-dist[\\/]swagger-ui-bundle\.js$/],
+  ['pg', /[\\/]node_modules[\\/]pg[\\/]/],
+  ['the AWS SDK', /[\\/]node_modules[\\/]@aws-sdk[\\/]/],
+  ['the openai SDK', /[\\/]node_modules[\\/]openai[\\/]/],
+];
+
+const src = (file: string) => path.join(REPO_ROOT, 'packages', file);
+
+function assertNoneLoaded(modules: string[]): void {
+  for (const [name, pattern] of HEAVY) {
+    assert.not.ok(
+      modules.some((m) => pattern.test(m)),
+      `${name} is loaded: ${modules.find((m) => pattern.test(m))}`,
+    );
+  }
+}
+
+test('the server loads neither a browser bundle nor a client it is not configured for', () => {
+  const modules = modulesLoadedBy([src('server/src/app.ts'), src('server/src/rate-limit.ts'), src('shared/src/index.ts')]);
+  assert.ok(modules.some((m) => /[\\/]node_modules[\\/]express[\\/]/.test(m)), 'express, at least, is seen');
+  assertNoneLoaded(modules);
+});
+
+test('a worker loads no client it is not configured for', () => {
+  // What worker/src/main.ts imports (it starts a worker itself, so it is not imported here).
+  const modules = modulesLoadedBy(
+    ['job-processor.ts', 'describers/select-describer.ts', 'metrics.ts', 'reconciler.ts', 'webhook-sender.ts'].map((f) => src(`worker/src/${f}`)),
+  );
+  assert.ok(modules.some((m) => /[\\/]node_modules[\\/]sharp[\\/]/.test(m)), 'sharp, at least, is seen');
+  assertNoneLoaded(modules);
+});
+
+test('the check sees what a module loads, as ES module or CommonJS', () => {
+  // The controls: the vision describer loads openai (ESM), swagger-ui-dist's index its bundle (CommonJS).
+  const describer = modulesLoadedBy([src('worker/src/describers/openai-describer.ts')]);
+  assert.ok(describer.some((m) => HEAVY[3]![1].test(m)), 'openai');
+  const swagger = modulesLoadedBy([path.join(REPO_ROOT, 'packages/server/node_modules/swagger-ui-dist/index.js')]);
+  assert.ok(swagger.some((m) => HEAVY[0]![1].test(m)), 'swagger-ui-bundle.js');
+});
+
+test.run();
