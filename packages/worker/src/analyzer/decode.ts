@@ -41,9 +41,9 @@ const BIT_DEPTH: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short
  * The long side to shrink an image to for measuring. libjpeg can decode at 1/2, 1/4 or
  * 1/8 scale, skipping most of the inverse DCT, and sharp asks it for factor f only when
  * the resize shrinks by f + 1 or more (at exactly f it steps down a factor, against
- * libjpeg's rounding). So a 4000 px photo asked for 512 px is
- * decoded at 1/4 (1000 px) and resized; asked for 444 px, it is decoded at 1/8 (500 px),
- * for about a fifth less CPU. The largest factor that still leaves MIN_ANALYSIS_SIDE wins.
+ * libjpeg's rounding). So a 4000 px photo asked for 512 px is decoded at 1/4 (1000 px)
+ * and resized; asked for 444 px, it is decoded at 1/8 (500 px), for about a fifth less
+ * CPU. The largest factor that still leaves MIN_ANALYSIS_SIDE wins.
  */
 export function analysisSide(format: HeaderFacts['format'], longSide: number): number {
   if (format === 'jpeg') {
