@@ -18,6 +18,7 @@
 // could reach at best at the time, so Depict's ratio can be read against it.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Stack, tempDir } from '../test-support/processes.js';
@@ -49,12 +50,10 @@ async function decodeRate(processes: number): Promise<number> {
   const children = Array.from({ length: processes }, () =>
     spawn(process.execPath, ['bench/decode-loop.mjs', file, String(DECODES)], { stdio: ['pipe', 'pipe', 'inherit'] }),
   );
+  // Each child's lines, in order, buffered until read.
   const lines = children.map((child) => {
-    const next: Array<(line: string) => void> = [];
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      for (const line of text.split('\n').filter(Boolean)) next.shift()?.(line);
-    });
-    return () => new Promise<string>((resolve) => next.push(resolve));
+    const it = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    return async () => String((await it.next()).value);
   });
   const readies = lines.map((line) => line());
   await Promise.all(readies);
