@@ -6,9 +6,10 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import swaggerUiPath from 'swagger-ui-dist/absolute-path.js';
 import cors from 'cors';
 import helmet from 'helmet';
-import { DepictError, REPO_ROOT, errorBody } from '@depict/shared';
-import { authenticate, callerOf, resolveCaller } from './auth.js';
+import { DepictError, REPO_ROOT, errorBody, type ErrorCode } from '@depict/shared';
 import type { RateLimit } from './rate-limit.js';
+import { canonicalRequest, requestGate } from './request-gate.js';
+import { UploadSlots } from './upload-slots.js';
 import type { AppDeps } from './deps.js';
 import { serverMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -18,7 +19,7 @@ import { restApi } from './rest-api.js';
 import { jobEvents } from './job-events-route.js';
 import { restSubmit } from './rest-upload.js';
 import { appRouter } from './router.js';
-import type { Context } from './trpc.js';
+import { MULTIPART_OVERHEAD_BYTES, type Context } from './trpc.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 const WEB_DIR = path.join(REPO_ROOT, 'web');
@@ -39,21 +40,38 @@ const withCsp =
     next();
   };
 
+/**
+ * tRPC's JSON calls need little room: the largest input, a prompt, is 1,000 characters.
+ * Without this, every procedure read MAX_UPLOAD_MB of JSON before refusing it.
+ */
+const JSON_BODY_MAX_BYTES = 100 * 1024;
+
+/**
+ * The server: an outer app that logs every request and puts its target in canonical form
+ * (request-gate.ts), around the app that routes it. Two apps, because express computes
+ * an absolute-form target's scheme and host once, when a router starts on a request, and
+ * puts them back in front of req.url at every mount point after; the inner app starts on
+ * the canonical target, so every router in it reads the same path the gate decided on.
+ */
 export function createApp(deps: AppDeps, options: { version: string; rateLimit: RateLimit }): express.Express {
+  const outer = express();
+  outer.disable('x-powered-by');
+  // Every request is logged, under the target it was sent with, whatever becomes of it.
+  outer.use(requestLog(deps.logger, { quiet: (req, res) => res.statusCode < 400 && req.routeKind === 'public' }));
+  outer.use(canonicalRequest(deps.config));
+  outer.use(routes(deps, options));
+  outer.use(errorHandler(deps));
+  return outer;
+}
+
+function routes(deps: AppDeps, options: { version: string; rateLimit: RateLimit }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const metrics = serverMetrics(deps);
-  app.use(metrics.httpTimer);
-  const createContext = ({ req, res }: { req: express.Request; res: express.Response }): Context => ({
-    ...deps,
-    req,
-    res,
-    owner: callerOf(res),
-    caller: resolveCaller(deps.config.apiKeys, req.headers.authorization),
-    rateLimit: options.rateLimit,
-  });
+  const uploads = new UploadSlots(deps.config.uploads);
+  const createContext = ({ req, res }: { req: express.Request; res: express.Response }): Context => ({ ...deps, req, res, uploads });
 
-  app.use(requestLog(deps.logger, { quiet: (req) => req.url === '/health' || req.url.startsWith('/static/') }));
+  app.use(metrics.httpTimer);
   // helmet's headers (nosniff, frame and referrer policies...); the CSPs are set per page below.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   // Cross-origin browser calls only from the origins listed in CORS_ORIGINS.
@@ -73,33 +91,33 @@ export function createApp(deps: AppDeps, options: { version: string; rateLimit: 
     res.json({ status: 'ok' });
   });
 
-  app.use(authenticate(deps.config.apiKeys));
-  app.use(options.rateLimit.middleware);
+  app.use(requestGate(deps.config, options.rateLimit));
   app.get('/ready', async (_req, res) => {
     const report = await readiness(deps);
     res.status(report.ready ? 200 : 503).json(report);
   });
-  // Prometheus text format; behind the API keys like the rest of the API.
+  // Prometheus text format; behind METRICS_KEY (request-gate.ts).
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.end(await metrics.registry.metrics());
   });
 
-  app.post('/submit', ...restSubmit(deps));
+  app.post('/submit', ...restSubmit(deps, uploads));
   app.get('/events/:job_id', jobEvents(deps));
 
-  app.use(
-    '/trpc',
+  const trpcMiddleware = (maxBodySize: number) =>
     createExpressMiddleware({
       router: appRouter,
       createContext,
-      // A multipart body is a little larger than the file it carries.
-      maxBodySize: deps.config.maxUploadBytes + 64 * 1024,
+      maxBodySize,
       onError: ({ error, path: procedure }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, procedure }, 'tRPC call failed');
       },
-    }),
-  );
+    });
+  const trpcUpload = trpcMiddleware(deps.config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES);
+  const trpcJson = trpcMiddleware(JSON_BODY_MAX_BYTES);
+  // Only the upload may send a large body; it is never batched (FormData goes alone).
+  app.use('/trpc', (req, res, next) => (req.path === '/job.submit' ? trpcUpload : trpcJson)(req, res, next));
 
   const openApiDocument = buildOpenApiDocument(appRouter, options.version);
   app.get('/openapi.json', (_req, res) => {
@@ -117,7 +135,8 @@ export function createApp(deps: AppDeps, options: { version: string; rateLimit: 
   app.get('/ui', withCsp(UI_CSP), (_req, res) => {
     res.sendFile(path.join(WEB_DIR, 'index.html'));
   });
-  app.use('/static', withCsp(UI_CSP), express.static(WEB_DIR, { index: false, fallthrough: true }));
+  // Public: whatever is not a file here ends here, as a 404, and reaches no other route.
+  app.use('/static', withCsp(UI_CSP), express.static(WEB_DIR, { index: false, fallthrough: false }));
 
   // GET /status/:job_id, GET /result/:job_id, and a JSON 404 for anything else.
   app.use(restApi(appRouter, createContext, deps));
@@ -125,6 +144,9 @@ export function createApp(deps: AppDeps, options: { version: string; rateLimit: 
   app.use(errorHandler(deps));
   return app;
 }
+
+/** The codes of the client errors that express and its middleware raise themselves. */
+const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = { 404: 'not_found', 413: 'too_large', 415: 'unsupported_media_type' };
 
 /** The last stop for REST errors: known ones by their code, everything else a 500 without details. */
 function errorHandler(deps: AppDeps): ErrorRequestHandler {
@@ -134,6 +156,7 @@ function errorHandler(deps: AppDeps): ErrorRequestHandler {
       return;
     }
     if (err instanceof DepictError) {
+      if (err.retryAfterS !== undefined) res.setHeader('Retry-After', String(err.retryAfterS));
       res.status(err.status).json(errorBody(err.code, err.message));
       return;
     }
@@ -145,6 +168,6 @@ function errorHandler(deps: AppDeps): ErrorRequestHandler {
       return;
     }
     deps.logger.debug({ err }, 'client error');
-    res.status(status).json(errorBody(status === 413 ? 'too_large' : 'bad_request', String(err.message ?? 'Bad request.')));
+    res.status(status).json(errorBody(CODE_OF_STATUS[status] ?? 'bad_request', String(err.message ?? 'Bad request.')));
   };
 }

@@ -1,54 +1,55 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
-import { DepictError } from '@depict/shared';
+import { createHash } from 'node:crypto';
+import type { Response } from 'express';
+import { DepictError, bearerToken, isOneOf } from '@depict/shared';
 
-/** Open to everyone even with API keys: liveness and the UI's own files. */
-const PUBLIC_PATHS = [/^\/health$/, /^\/$/, /^\/ui\/?$/, /^\/static\//];
-
-export function isPublicPath(path: string): boolean {
-  return PUBLIC_PATHS.some((p) => p.test(path));
-}
+/**
+ * Whom a request acts for. With API keys, an owner hash from a valid key; without them,
+ * everyone sees every job. There is no third case: with keys set, a request whose access
+ * was not decided is refused, never treated as "every owner".
+ */
+export type Access = { readonly kind: 'key'; readonly owner: string } | { readonly kind: 'open' };
 
 /** A job's owner: a hash of the key, so the store never holds a key. */
 export function ownerOf(key: string): string {
   return `key:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
-function sameKey(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
-
-/**
- * Who is calling, from the Authorization header: the owner hash of a valid key, null
- * when the service runs without keys, or the error to answer with.
- */
-export function resolveCaller(apiKeys: readonly string[], authorization: string | undefined): string | null | DepictError {
-  if (apiKeys.length === 0) return null;
-  const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+/** The access an Authorization header gives, or why it gives none. */
+export function resolveAccess(apiKeys: readonly string[], authorization: string | undefined): Access | DepictError {
+  if (apiKeys.length === 0) return { kind: 'open' };
+  const key = bearerToken(authorization);
   if (!key) return new DepictError('unauthorized', 'Send an API key: Authorization: Bearer <key>.');
-  if (!apiKeys.some((k) => sameKey(k, key))) return new DepictError('unauthorized', 'That API key is not valid.');
-  return ownerOf(key);
+  if (!isOneOf(apiKeys, key)) return new DepictError('unauthorized', 'That API key is not valid.');
+  return { kind: 'key', owner: ownerOf(key) };
 }
 
-/** The caller resolved by `authenticate`: the owner hash, or null without keys. */
-export function callerOf(res: Response): string | null {
-  return (res.locals.owner as string | undefined) ?? null;
+/** The owner filter of the job store: the key's owner, or null (every job) only without keys. */
+export function ownerScope(access: Access): string | null {
+  return access.kind === 'key' ? access.owner : null;
+}
+
+interface GateLocals {
+  access?: Access;
+  refusal?: DepictError;
+}
+
+const localsOf = (res: Response) => res.locals as GateLocals;
+
+/** Recorded by the request gate, for the route that serves the request. */
+export function recordAccess(res: Response, decision: Access | DepictError): void {
+  if (decision instanceof DepictError) localsOf(res).refusal = decision;
+  else localsOf(res).access = decision;
 }
 
 /**
- * With API_KEYS set, every REST call but the public paths needs `Authorization: Bearer
- * <key>`, and the caller sees only its own jobs. tRPC calls are checked in the tRPC
- * middleware instead, so their errors keep tRPC's shape.
+ * The access the request gate granted this request. Throws the gate's refusal (kept for
+ * tRPC calls, so it reaches them in tRPC's error shape), and refuses outright when keys
+ * are set and no access was granted: a route the gate never saw serves nobody.
  */
-export function authenticate(apiKeys: readonly string[]): RequestHandler {
-  return (req, res, next) => {
-    if (isPublicPath(req.path) || req.path.startsWith('/trpc/')) return next();
-    const caller = resolveCaller(apiKeys, req.headers.authorization);
-    if (caller instanceof DepictError) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="depict"');
-      return next(caller);
-    }
-    res.locals.owner = caller;
-    next();
-  };
+export function accessOf(res: Response, apiKeys: readonly string[]): Access {
+  const { access, refusal } = localsOf(res);
+  if (refusal) throw refusal;
+  if (access) return access;
+  if (apiKeys.length === 0) return { kind: 'open' };
+  throw new DepictError('unauthorized', 'Send an API key: Authorization: Bearer <key>.');
 }

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
-import { DepictError, isTerminal, statusView } from '@depict/shared';
-import { callerOf } from './auth.js';
+import { isTerminal, statusView } from '@depict/shared';
+import { accessOf, ownerScope } from './auth.js';
+import { findOwnedJob } from './owned-job.js';
 import type { AppDeps } from './deps.js';
 import { nextChange } from './job-watch.js';
 
@@ -14,9 +15,7 @@ export function jobEvents(deps: AppDeps): RequestHandler {
   return async (req, res, next) => {
     try {
       const jobId = String(req.params.job_id ?? '');
-      const owner = callerOf(res);
-      let job = await deps.store.get(jobId);
-      if (!job || (owner !== null && job.owner !== owner)) throw new DepictError('not_found', `No job with id ${jobId}.`);
+      let job = await findOwnedJob(deps.store, ownerScope(accessOf(res, deps.config.apiKeys)), jobId);
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',

@@ -22,14 +22,11 @@ import type { AppDeps } from './deps.js';
 import { acceptUpload, cacheWanted, cleanFilename, enqueueSoon, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
 import { nextChange } from './job-watch.js';
 import { receiveFile, tempPathIn, type ReceivedFile } from './upload-storage.js';
-import { publicProcedure, router, type Context } from './trpc.js';
+import { findOwnedJob } from './owned-job.js';
+import { publicProcedure, router, uploadProcedure, type Context } from './trpc.js';
 
-/** A job the caller may see: with API keys, another key's job does not exist for it. */
-async function findJob(ctx: Context, jobId: string) {
-  const job = await ctx.store.get(jobId);
-  if (!job || (ctx.owner !== null && job.owner !== ctx.owner)) throw new DepictError('not_found', `No job with id ${jobId}.`);
-  return job;
-}
+/** A job the caller may see (owned-job.ts). */
+const findJob = (ctx: Context & { owner: string | null }, jobId: string) => findOwnedJob(ctx.store, ctx.owner, jobId);
 
 /** Take an uploaded File (tRPC FormData) as submit does: in memory when small, else into the blob store's tmp directory. */
 async function saveFile(deps: AppDeps, file: File): Promise<ReceivedFile> {
@@ -42,7 +39,7 @@ export const jobRouter = router({
    * Upload one image as FormData (field `file`). REST clients use POST /submit, which
    * streams through multer into the same acceptUpload.
    */
-  submit: publicProcedure
+  submit: uploadProcedure
     .input(z.instanceof(FormData))
     .output(SubmitResponse)
     .mutation(async ({ ctx, input }) => {
@@ -255,15 +252,19 @@ export const jobRouter = router({
    * Every state change of a job, the current state first, until it is finished:
    * a tRPC subscription, served as Server-Sent Events.
    */
-  watch: publicProcedure.input(JobIdInput).subscription(async function* ({ ctx, input, signal }) {
-    let job = await findJob(ctx, input.job_id);
-    yield statusView(job);
-    while (!isTerminal(job.status) && !signal?.aborted) {
-      const next = await nextChange(ctx, job, 15_000, signal);
-      if (!next) return;
-      if (next.status !== job.status) yield statusView(next);
-      job = next;
-    }
+  watch: publicProcedure.input(JobIdInput).subscription(async ({ ctx, input, signal }) => {
+    // Looked up before the stream starts, so an unknown id is a NOT_FOUND, not an error inside the stream.
+    const first = await findJob(ctx, input.job_id);
+    return (async function* () {
+      let job = first;
+      yield statusView(job);
+      while (!isTerminal(job.status) && !signal?.aborted) {
+        const next = await nextChange(ctx, job, 15_000, signal);
+        if (!next) return;
+        if (next.status !== job.status) yield statusView(next);
+        job = next;
+      }
+    })();
   }),
 });
 

@@ -1,29 +1,72 @@
-import type { RequestHandler } from 'express';
 import redis from 'redis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DepictError, type Config, type Logger } from '@depict/shared';
-import { callerOf, isPublicPath } from './auth.js';
+import type { Access } from './auth.js';
 
 export interface RateLimit {
   /** Count one request for `key`; resolves to the error to answer with, or undefined. */
   take(key: string): Promise<DepictError | undefined>;
-  readonly middleware: RequestHandler;
+  /**
+   * An address that sent AUTH_FAILURE_LIMIT bad keys within a minute: the refusal to
+   * answer it with, whatever key it sends now, until the minute is over.
+   */
+  blocked(address: string): DepictError | undefined;
+  /** Count one failed authentication from `address`; resolves to a 429 once past the limit. */
+  failedAuth(address: string): Promise<DepictError | undefined>;
   close(): Promise<void>;
 }
 
 /** The rate-limit key of a caller: its API key's owner hash, or its address without keys. */
-export const limitKey = (owner: string | null, ip: string | undefined) => owner ?? `ip:${ip ?? 'unknown'}`;
+export const limitKey = (access: Access, ip: string | undefined) => (access.kind === 'key' ? access.owner : `ip:${ip ?? 'unknown'}`);
+
+const AUTH_FAILURE_WINDOW_S = 60;
+/** Past this many blocked addresses held in memory, the expired ones are dropped before adding one. */
+const MAX_BLOCKED_KEPT = 10_000;
+
+function forgetExpired(until: Map<string, number>): void {
+  const now = Date.now();
+  for (const [address, time] of until) if (time <= now) until.delete(address);
+}
+
+function rateLimited(message: string, retryAfterS: number): DepictError {
+  return new DepictError('rate_limited', message, { retryAfterS });
+}
+
+/** A limiter counted in Redis, so every server process shares the count; in memory while Redis is away. */
+function sharedLimiter(client: redis.RedisClient, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
+  return new RateLimiterRedis({
+    storeClient: client,
+    useRedis3AndLowerPackage: true,
+    rejectIfRedisNotReady: true,
+    keyPrefix,
+    points,
+    duration,
+    insuranceLimiter: new RateLimiterMemory({ points, duration }),
+  });
+}
+
+/** Consume a point: the seconds until the next one when refused, undefined when allowed or the limiter failed. */
+async function consume(limiter: RateLimiterAbstract, key: string): Promise<number | undefined> {
+  try {
+    await limiter.consume(key);
+    return undefined;
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) return undefined; // the limiter failed: do not block clients
+    return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+  }
+}
 
 /**
  * RATE_LIMIT_POINTS requests per RATE_LIMIT_WINDOW_S per API key (per client address
- * without keys), counted in Redis so every server process shares the count. While
- * Redis is away an in-memory limiter stands in, so an outage neither blocks nor frees
- * every client.
+ * without keys), and AUTH_FAILURE_LIMIT failed authentications per address per minute.
+ * Both are counted in Redis, so every server process shares the counts. While Redis is
+ * away an in-memory limiter stands in, so an outage neither blocks nor frees every client.
  */
 export function createRateLimit(config: Config, logger: Logger): RateLimit {
   const { points, windowS } = config.rateLimit;
-  if (points === 0) {
-    return { take: async () => undefined, middleware: (_req, _res, next) => next(), close: async () => undefined };
+  const authFailures = config.authFailureLimit;
+  if (points === 0 && authFailures === 0) {
+    return { take: async () => undefined, blocked: () => undefined, failedAuth: async () => undefined, close: async () => undefined };
   }
   const client = redis.createClient({
     url: config.redisUrl,
@@ -31,35 +74,41 @@ export function createRateLimit(config: Config, logger: Logger): RateLimit {
     retry_strategy: ({ attempt }) => Math.min(attempt * 100, 1_000),
   });
   client.on('error', (err: Error) => logger.debug({ err }, 'rate limiter redis error'));
-  const limiter = new RateLimiterRedis({
-    storeClient: client,
-    useRedis3AndLowerPackage: true,
-    rejectIfRedisNotReady: true,
-    keyPrefix: `${config.queuePrefix}:ratelimit`,
-    points,
-    duration: windowS,
-    insuranceLimiter: new RateLimiterMemory({ points, duration: windowS }),
-  });
+  const requests = points > 0 ? sharedLimiter(client, `${config.queuePrefix}:ratelimit`, points, windowS) : undefined;
+  const failures = authFailures > 0 ? sharedLimiter(client, `${config.queuePrefix}:authfail`, authFailures, AUTH_FAILURE_WINDOW_S) : undefined;
+  /**
+   * Addresses past the failure limit, until when. Kept in this process so that a blocked
+   * address costs no Redis call per request; another process learns of it at the
+   * address's next failure there, which the shared count refuses at once.
+   */
+  const blockedUntil = new Map<string, number>();
 
-  const take = async (key: string): Promise<DepictError | undefined> => {
-    try {
-      await limiter.consume(key);
-      return undefined;
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) return undefined; // the limiter failed: do not block clients
-      const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      return new DepictError('rate_limited', `Too many requests: at most ${points} per ${windowS} s. Try again in ${seconds} s.`, {
-        cause: { retryAfterS: seconds },
-      });
-    }
+  return {
+    async take(key) {
+      if (!requests) return undefined;
+      const seconds = await consume(requests, key);
+      if (seconds === undefined) return undefined;
+      return rateLimited(`Too many requests: at most ${points} per ${windowS} s. Try again in ${seconds} s.`, seconds);
+    },
+    blocked(address) {
+      const until = blockedUntil.get(address);
+      if (until === undefined) return undefined;
+      const seconds = Math.ceil((until - Date.now()) / 1000);
+      if (seconds <= 0) {
+        blockedUntil.delete(address);
+        return undefined;
+      }
+      return rateLimited(`Too many failed authentications from this address. Try again in ${seconds} s.`, seconds);
+    },
+    async failedAuth(address) {
+      if (!failures) return undefined;
+      const seconds = await consume(failures, address);
+      if (seconds === undefined) return undefined;
+      if (blockedUntil.size >= MAX_BLOCKED_KEPT) forgetExpired(blockedUntil);
+      blockedUntil.set(address, Date.now() + seconds * 1000);
+      logger.warn({ address, limit: authFailures }, 'too many failed authentications; address refused for a while');
+      return rateLimited(`Too many failed authentications from this address. Try again in ${seconds} s.`, seconds);
+    },
+    close: () => new Promise<void>((resolve) => client.quit(() => resolve())),
   };
-
-  const middleware: RequestHandler = (req, res, next) => {
-    if (isPublicPath(req.path) || req.path.startsWith('/trpc/')) return next();
-    take(limitKey(callerOf(res), req.ip)).then((error) => {
-      if (error) res.setHeader('Retry-After', String((error.cause as { retryAfterS: number }).retryAfterS));
-      next(error);
-    }, next);
-  };
-  return { take, middleware, close: () => new Promise<void>((resolve) => client.quit(() => resolve())) };
 }

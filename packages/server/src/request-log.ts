@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '@depict/shared';
 
 declare global {
@@ -22,9 +22,12 @@ const CLIENT_REQUEST_ID = /^[\w.-]{1,64}$/;
  * address, status and time. `req.log` is made when first used: most requests log
  * nothing else, and a child logger per request was a large share of a submit's CPU
  * (as were the request and response headers pino-http copied into every line).
- * Requests that `quiet` picks get their id but no line.
+ * Requests that `quiet` picks once they are answered (liveness probes, the UI's files)
+ * get their id but no line; it is asked at the end, so a request is judged by where it
+ * went and how it ended, not by how its target starts. The line shows the target as the
+ * client sent it.
  */
-export function requestLog(logger: Logger, options: { quiet: (req: Request) => boolean }): RequestHandler {
+export function requestLog(logger: Logger, options: { quiet: (req: Request, res: Response) => boolean }): RequestHandler {
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -36,15 +39,14 @@ export function requestLog(logger: Logger, options: { quiet: (req: Request) => b
       configurable: true,
       enumerable: false,
     });
-    if (options.quiet(req)) return next();
-
     const started = performance.now();
     const ended = () => {
       res.off('finish', ended);
       res.off('close', ended);
+      if (res.writableFinished && options.quiet(req, res)) return;
       const line = {
         reqId: id,
-        req: { method: req.method, url: req.originalUrl, remoteAddress: req.socket.remoteAddress, userAgent: req.headers['user-agent'] },
+        req: { method: req.method, url: req.rawTarget ?? req.originalUrl, remoteAddress: req.socket.remoteAddress, userAgent: req.headers['user-agent'] },
         res: { statusCode: res.statusCode },
         responseTime: Math.round(performance.now() - started),
       };

@@ -2,8 +2,10 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { DepictError, errorBody, removeFile, type BatchSubmitResponse } from '@depict/shared';
 import type { AppDeps } from './deps.js';
-import { callerOf } from './auth.js';
-import { HashingStorage, receivedBy, type ReceivedFile } from './upload-storage.js';
+import { accessOf, ownerScope } from './auth.js';
+import { limitKey } from './rate-limit.js';
+import type { UploadSlots } from './upload-slots.js';
+import { HashingStorage, IN_MEMORY_MAX_BYTES, receivedBy, type ReceivedFile } from './upload-storage.js';
 import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
 
 /** Multer's limit codes, in words a client can act on. */
@@ -24,7 +26,7 @@ function fromMulterError(err: multer.MulterError, maxBytes: number, maxFiles: nu
  * POST /submit: multer streams the file into the blob store's tmp directory and stops
  * at MAX_UPLOAD_MB while the bytes arrive, then the upload takes the common path.
  */
-export function restSubmit(deps: AppDeps): RequestHandler[] {
+export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] {
   const upload = multer({
     storage: new HashingStorage(deps.blobs.tmpDir),
     // Browsers and curl send file names as raw UTF-8, without a charset parameter.
@@ -37,6 +39,25 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
       parts: deps.config.batchMax + 20,
     },
   }).array('file', deps.config.batchMax);
+
+  /**
+   * A slot before the first byte of the body is read (upload-slots.ts): at most a
+   * megabyte of each file stays in memory (upload-storage.ts), so that is what a batch
+   * may hold per file. A refusal closes the connection rather than read a body it refused.
+   */
+  const takeSlot: RequestHandler = (req, res, next) => {
+    const declared = Number(req.headers['content-length']);
+    const inMemoryMax = deps.config.batchMax * IN_MEMORY_MAX_BYTES;
+    const memory = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, inMemoryMax) : inMemoryMax;
+    const slot = slots.acquire(limitKey(accessOf(res, deps.config.apiKeys), req.ip), memory);
+    if (slot instanceof DepictError) {
+      res.setHeader('Connection', 'close');
+      next(slot);
+      return;
+    }
+    res.once('close', () => slot.release());
+    next();
+  };
 
   const receive: RequestHandler = (req, res, next) => {
     // A client that trickles its upload would hold a connection and a temp file forever.
@@ -79,7 +100,7 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
         return acceptUpload(deps, {
           file: received,
           filename: cleanFilename(name),
-          owner: callerOf(res),
+          owner: ownerScope(accessOf(res, deps.config.apiKeys)),
           options,
           idempotencyKey,
           useCache: cacheWanted(fields.cache),
@@ -111,5 +132,5 @@ export function restSubmit(deps: AppDeps): RequestHandler[] {
     }
   };
 
-  return [receive, accept];
+  return [takeSlot, receive, accept];
 }

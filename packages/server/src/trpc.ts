@@ -4,16 +4,15 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import { DepictError, type ErrorCode } from '@depict/shared';
 import type { AppDeps } from './deps.js';
-import { limitKey, type RateLimit } from './rate-limit.js';
+import { accessOf, ownerScope } from './auth.js';
+import { limitKey } from './rate-limit.js';
+import type { UploadSlots } from './upload-slots.js';
 
 export interface Context extends AppDeps {
   readonly req: CreateExpressContextOptions['req'];
   readonly res: CreateExpressContextOptions['res'];
-  /** The caller's owner hash (with API keys), or null. Set for REST calls by `authenticate`. */
-  readonly owner: string | null;
-  /** For tRPC calls: the caller from the Authorization header, or why it is refused. */
-  readonly caller: string | null | DepictError;
-  readonly rateLimit: RateLimit;
+  /** Caps on the uploads being received. */
+  readonly uploads: UploadSlots;
 }
 
 type TRPCCode = TRPCError['code'];
@@ -34,9 +33,13 @@ const TRPC_CODE: Record<ErrorCode, TRPCCode> = {
   corrupt_image: 'UNPROCESSABLE_CONTENT',
   too_many_pixels: 'UNPROCESSABLE_CONTENT',
   idempotency_conflict: 'UNPROCESSABLE_CONTENT',
+  // tRPC has no 421; the Host is checked before tRPC sees a request, so REST's 421 is what clients get.
+  host_not_allowed: 'FORBIDDEN',
   rate_limited: 'TOO_MANY_REQUESTS',
+  too_many_uploads: 'TOO_MANY_REQUESTS',
   internal: 'INTERNAL_SERVER_ERROR',
   not_ready: 'SERVICE_UNAVAILABLE',
+  busy: 'SERVICE_UNAVAILABLE',
 };
 
 /** For errors tRPC raises itself (bad input, unknown route, body too large). */
@@ -87,29 +90,56 @@ const t = initTRPC
   });
 
 /** DepictErrors thrown anywhere below become tRPC errors with the matching status. */
-const depictErrors = t.middleware(async ({ next }) => {
+const depictErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DepictError) throw toTRPCError(result.error.cause);
+  if (!result.ok && result.error.cause instanceof DepictError) {
+    const { retryAfterS } = result.error.cause;
+    if (retryAfterS !== undefined && !ctx.res.headersSent) ctx.res.setHeader('Retry-After', String(retryAfterS));
+    throw toTRPCError(result.error.cause);
+  }
   return result;
 });
 
 /**
- * tRPC calls authenticate and count against the rate limit here, not in express, so a
- * refusal reaches tRPC clients in tRPC's error shape. REST calls arrive with `owner`
- * already set by express and pass straight through.
+ * The request gate (request-gate.ts) decided who the call acts for, or why it is
+ * refused, before tRPC saw it; a refusal is thrown here, before any input is read, so
+ * tRPC clients get it in tRPC's error shape. The job store is asked with this owner and
+ * no other.
  */
 const callerChecks = t.middleware(async ({ ctx, next, path }) => {
-  if (!ctx.req.originalUrl.startsWith('/trpc/')) return next();
-  if (ctx.caller instanceof DepictError) throw toTRPCError(ctx.caller);
-  const limited = await ctx.rateLimit.take(limitKey(ctx.caller, ctx.req.ip));
-  if (limited) {
-    ctx.res.setHeader('Retry-After', String((limited.cause as { retryAfterS: number }).retryAfterS));
-    throw toTRPCError(limited);
-  }
+  const access = accessOf(ctx.res, ctx.config.apiKeys);
   ctx.req.log?.debug({ procedure: path }, 'tRPC call');
-  return next({ ctx: { owner: ctx.caller } });
+  return next({ ctx: { owner: ownerScope(access), access } });
 });
 
 export const router = t.router;
 export const publicProcedure = t.procedure.use(depictErrors).use(callerChecks);
 export const createCallerFactory = t.createCallerFactory;
+
+/** A multipart body is a little larger than the file it carries. */
+export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * For procedures that take an upload: the upload's slot (upload-slots.ts), taken before
+ * tRPC reads the FormData body, which it holds whole in memory; released when the
+ * response ends, however it ends. A body still arriving after UPLOAD_TIMEOUT_MS ends the
+ * connection: tRPC reads it as a stream that has no way to be failed from outside.
+ */
+export const uploadProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const { req, res } = ctx;
+  const declared = Number(req.headers['content-length']);
+  const bodyBytes = Number.isFinite(declared) && declared >= 0 ? declared : ctx.config.maxUploadBytes;
+  if (bodyBytes > ctx.config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
+    throw new DepictError('too_large', `The upload is larger than the ${ctx.config.maxUploadBytes}-byte limit (MAX_UPLOAD_MB).`);
+  }
+  // The body's bytes, and the File that FormData parsing copies them into.
+  const slot = ctx.uploads.acquire(limitKey(ctx.access, req.ip), 2 * bodyBytes);
+  if (slot instanceof DepictError) throw slot;
+  res.once('close', () => slot.release());
+  if (!req.complete) {
+    const timer = setTimeout(() => req.socket.destroy(), ctx.config.uploadTimeoutMs);
+    req.once('end', () => clearTimeout(timer));
+    res.once('close', () => clearTimeout(timer));
+  }
+  return next();
+});

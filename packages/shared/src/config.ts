@@ -92,6 +92,12 @@ export const EnvSchema = z.object({
   API_KEYS: optionalString,
   RATE_LIMIT_POINTS: withDefault(z.coerce.number().int().min(0), '6000'),
   RATE_LIMIT_WINDOW_S: withDefault(positiveInt, '60'),
+  AUTH_FAILURE_LIMIT: withDefault(z.coerce.number().int().min(0), '20'),
+  METRICS_KEY: optionalString,
+  ALLOWED_HOSTS: optionalString,
+  UPLOADS_IN_FLIGHT: withDefault(z.coerce.number().int().min(1), '128'),
+  UPLOADS_PER_CALLER: withDefault(z.coerce.number().int().min(1), '32'),
+  UPLOAD_MEMORY_MB: withDefault(z.coerce.number().positive(), '256'),
   CORS_ORIGINS: optionalString,
   LOG_LEVEL: withDefault(logLevel, 'info'),
 });
@@ -175,6 +181,14 @@ export interface Config {
   readonly apiKeys: readonly string[];
   /** Requests per window per API key (or per client address without keys); 0 turns it off. */
   readonly rateLimit: { readonly points: number; readonly windowS: number };
+  /** Failed authentications per address per minute before it is refused for the rest of the minute; 0: no limit. */
+  readonly authFailureLimit: number;
+  /** The Bearer token /metrics takes; unset: /metrics is open without API keys and closed with them. */
+  readonly metricsKey: string | undefined;
+  /** Host names the server answers for (the Host header, or an absolute-form target's); '*': any. */
+  readonly allowedHosts: readonly string[] | '*';
+  /** Caps on uploads being received: in all, per caller, and the memory they may hold. */
+  readonly uploads: { readonly total: number; readonly perCaller: number; readonly memoryBytes: number };
   /** Origins allowed to call the API from a browser; empty: none (same origin only). */
   readonly corsOrigins: readonly string[];
   readonly logLevel: z.infer<typeof logLevel>;
@@ -185,6 +199,22 @@ const splitList = (value: string | undefined) =>
     .split(',')
     .map((v) => v.trim())
     .filter(Boolean);
+
+/** Addresses that mean "every interface", which no client names in its Host header. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/**
+ * ALLOWED_HOSTS, or its default: any host with API keys (the keys protect the API),
+ * and without keys only the names of this machine's loopback and the bound address, so
+ * a web page elsewhere cannot reach the API by rebinding its own name to this server.
+ */
+function allowedHosts(e: Env): readonly string[] | '*' {
+  const listed = splitList(e.ALLOWED_HOSTS);
+  if (listed.includes('*')) return '*';
+  if (listed.length > 0) return listed;
+  if (splitList(e.API_KEYS).length > 0) return '*';
+  return ['localhost', '127.0.0.1', '[::1]', ...(WILDCARD_HOSTS.has(e.HOST) ? [] : [e.HOST])];
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -259,6 +289,10 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     },
     apiKeys: splitList(e.API_KEYS),
     rateLimit: { points: e.RATE_LIMIT_POINTS, windowS: e.RATE_LIMIT_WINDOW_S },
+    authFailureLimit: e.AUTH_FAILURE_LIMIT,
+    metricsKey: e.METRICS_KEY,
+    allowedHosts: allowedHosts(e),
+    uploads: { total: e.UPLOADS_IN_FLIGHT, perCaller: e.UPLOADS_PER_CALLER, memoryBytes: Math.floor(e.UPLOAD_MEMORY_MB * 1024 * 1024) },
     corsOrigins: splitList(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
   };

@@ -18,9 +18,12 @@ export const ERROR_STATUS = {
   corrupt_image: 422,
   too_many_pixels: 422,
   idempotency_conflict: 422,
+  host_not_allowed: 421,
   rate_limited: 429,
+  too_many_uploads: 429,
   internal: 500,
   not_ready: 503,
+  busy: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -30,12 +33,15 @@ export const ErrorCodeSchema = z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, .
 /** An error a client caused or may act on; its `code` is stable, its message is for people. */
 export class DepictError extends Error {
   override readonly name = 'DepictError';
+  /** For refusals that pass with time (429, 503): the seconds a client should wait, sent as Retry-After. */
+  readonly retryAfterS: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterS?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterS = options?.retryAfterS;
   }
 
   get status(): number {

@@ -1,4 +1,5 @@
 export * from './api-schemas.js';
+export * from './bearer.js';
 export * from './blob-store.js';
 export * from './inline-blob-store.js';
 export * from './circuit-breaker.js';

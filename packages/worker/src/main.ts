@@ -64,7 +64,7 @@ const reconciler = new Reconciler({ store, queue, logger, ...config.reconcile })
 void reconciler.start();
 void webhooks?.start();
 const metricsServer =
-  config.workerMetricsPort === undefined ? undefined : await metrics.serve(config.host, config.workerMetricsPort, logger);
+  config.workerMetricsPort === undefined ? undefined : await metrics.serve(config.host, config.workerMetricsPort, logger, config.metricsKey);
 
 logger.info(
   { concurrency: config.workerConcurrency, describer: describer.name, store: store.dialect, queue_prefix: config.queuePrefix },

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { createMetricsRegistry, registerBreakerGauge, type CircuitBreaker, type Logger } from '@depict/shared';
+import { bearerToken, createMetricsRegistry, errorBody, isOneOf, registerBreakerGauge, type CircuitBreaker, type Logger } from '@depict/shared';
 import type { Outcome } from './job-processor.js';
 
 /** A worker's metrics: how long jobs take by describer and outcome, and how many run now. */
@@ -43,11 +43,18 @@ export class WorkerMetrics {
     }
   }
 
-  /** Serve GET /metrics on host:port. */
-  async serve(host: string, port: number, logger: Logger): Promise<Server> {
+  /** Serve GET /metrics on host:port; with `key` (METRICS_KEY), only to `Authorization: Bearer <key>`. */
+  async serve(host: string, port: number, logger: Logger, key?: string): Promise<Server> {
     const server = createServer((req, res) => {
       if (req.method !== 'GET' || req.url !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"not_found","message":"GET /metrics"}}');
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('not_found', 'GET /metrics')));
+        return;
+      }
+      const token = bearerToken(req.headers.authorization);
+      if (key !== undefined && !(token && isOneOf([key], token))) {
+        res
+          .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="depict"' })
+          .end(JSON.stringify(errorBody('unauthorized', '/metrics needs the metrics key: Authorization: Bearer <METRICS_KEY>.')));
         return;
       }
       this.registry.metrics().then(
