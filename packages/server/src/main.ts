@@ -6,6 +6,9 @@ import { createRateLimit } from './rate-limit.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
+/** Past UPLOAD_TIMEOUT_MS, so the upload's own timeout (a JSON 408) speaks first. */
+const REQUEST_TIMEOUT_MARGIN_MS = 5_000;
+
 const runtime = await openRuntime('server');
 const { config, logger, store, queue, blobs, events } = runtime;
 const subscriber = new JobEventSubscriber({ redisUrl: config.redisUrl, prefix: config.queuePrefix, logger });
@@ -24,6 +27,9 @@ await sweeper.start();
 const rateLimit = createRateLimit(config, logger);
 const app = createApp({ ...runtime, subscriber, breaker }, { version, rateLimit });
 const server = app.listen(config.port, config.host);
+// A request whose body has not arrived whole by then is cut off (408), refused bodies
+// included, which Node reads to discard: no connection is held longer by trickling.
+server.requestTimeout = config.uploadTimeoutMs + REQUEST_TIMEOUT_MARGIN_MS;
 await once(server, 'listening');
 const address = server.address();
 const port = typeof address === 'object' && address ? address.port : config.port;

@@ -51,6 +51,8 @@ export function requestLog(logger: Logger, options: { quiet: (req: Request, res:
         responseTime: Math.round(performance.now() - started),
       };
       if (!res.writableFinished) logger.info(line, 'request aborted');
+      // 503 is a refusal by design (busy, not ready), not a fault.
+      else if (res.statusCode === 503) logger.warn(line, 'request completed');
       else if (res.statusCode >= 500) logger.error(line, 'request completed');
       else logger.info(line, 'request completed');
     };

@@ -43,7 +43,9 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
   /**
    * A slot before the first byte of the body is read (upload-slots.ts): at most a
    * megabyte of each file stays in memory (upload-storage.ts), so that is what a batch
-   * may hold per file. A refusal closes the connection rather than read a body it refused.
+   * may hold per file. A refused body is left to Node, which discards it unparsed (within
+   * the server's request timeout) and keeps the connection: a client still sending reads
+   * the refusal rather than a reset.
    */
   const takeSlot: RequestHandler = (req, res, next) => {
     const declared = Number(req.headers['content-length']);
@@ -51,7 +53,6 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
     const memory = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, inMemoryMax) : inMemoryMax;
     const slot = slots.acquire(limitKey(accessOf(res, deps.config.apiKeys), req.ip), memory);
     if (slot instanceof DepictError) {
-      res.setHeader('Connection', 'close');
       next(slot);
       return;
     }
