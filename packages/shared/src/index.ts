@@ -22,3 +22,4 @@ export * from './job-views.js';
 export * from './webhook.js';
 export * from './ip-address.js';
 export * from './address-policy.js';
+export * from './guarded-request.js';
