@@ -21,3 +21,6 @@ export * from './job-events.js';
 export * from './job-id.js';
 export * from './job-views.js';
 export * from './webhook.js';
+export * from './ip-address.js';
+export * from './address-policy.js';
+export * from './guarded-request.js';

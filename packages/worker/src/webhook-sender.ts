@@ -1,6 +1,6 @@
 import {
   Periodic,
-  checkWebhookTarget,
+  guardedRequest,
   resultView,
   signWebhook,
   type Job,
@@ -107,9 +107,11 @@ export class WebhookSender {
     });
     const timestamp = Math.floor(Date.now() / 1000);
     try {
-      // Checked again at send time: the name may resolve elsewhere than at submit.
-      await checkWebhookTarget(state.url, this.options.allowPrivate);
-      const res = await fetch(state.url, {
+      // Through the guard: the address connected to is the one checked, so a name that
+      // resolved to a public address at submit cannot be rebound to a private one now.
+      // A refusal is a failed attempt ("refused: <address> is <range>"); nothing is sent.
+      const res = await guardedRequest(state.url, {
+        allowPrivate: this.options.allowPrivate,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -118,11 +120,13 @@ export class WebhookSender {
           'webhook-signature': signWebhook(secret, id, timestamp, body),
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
+        // Redirects are not followed: a receiver names its final address itself.
+        maxRedirects: 0,
+        readBody: false,
+        timeoutMs: this.timeoutMs,
       });
-      await res.arrayBuffer().catch(() => undefined);
-      return { status: res.status, error: res.ok ? null : `answered ${res.status}` };
+      const ok = res.status >= 200 && res.status < 300;
+      return { status: res.status, error: ok ? null : `answered ${res.status}` };
     } catch (err) {
       return { status: null, error: err instanceof Error ? err.message : String(err) };
     }
