@@ -177,7 +177,7 @@ function multipart(parts: Array<{ name: string; filename?: string; body: Buffer 
 
 function post(body: Buffer, contentType: string, extra = ''): Buffer {
   return Buffer.concat([
-    Buffer.from(`POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n${extra}\r\n`),
+    Buffer.from(`POST /submit HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n${extra}\r\n`),
     body,
   ]);
 }
