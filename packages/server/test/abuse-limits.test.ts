@@ -99,6 +99,7 @@ limits("/metrics takes METRICS_KEY, and no tenant's key; so does a worker's", as
     assert.is((await rawRequest(line!.port, '/metrics', { headers: auth(KEY_A) })).status, 401);
     assert.is((await rawRequest(line!.port, '/metrics')).status, 401);
     assert.is((await rawRequest(line!.port, '/metrics', { headers: auth(METRICS_KEY) })).status, 200);
+    assert.is((await rawRequest(line!.port, '/health')).status, 200, "the container's health check needs no key");
   } finally {
     await worker.stop();
   }

@@ -43,9 +43,16 @@ export class WorkerMetrics {
     }
   }
 
-  /** Serve GET /metrics on host:port; with `key` (METRICS_KEY), only to `Authorization: Bearer <key>`. */
+  /**
+   * Serve GET /metrics on host:port, with `key` (METRICS_KEY) only to `Authorization:
+   * Bearer <key>`; and GET /health, open, for a container's health check.
+   */
   async serve(host: string, port: number, logger: Logger, key?: string): Promise<Server> {
     const server = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        return;
+      }
       if (req.method !== 'GET' || req.url !== '/metrics') {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('not_found', 'GET /metrics')));
         return;
