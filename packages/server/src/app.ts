@@ -110,6 +110,11 @@ function routes(deps: AppDeps, options: { version: string; rateLimit: RateLimit 
       router: appRouter,
       createContext,
       maxBodySize,
+      // Our codes decide the status, including those tRPC has no code for (410, 421, 507).
+      responseMeta: ({ errors }) => {
+        const cause = errors.length === 1 ? errors[0]!.cause : undefined;
+        return cause instanceof DepictError ? { status: cause.status } : {};
+      },
       onError: ({ error, path: procedure }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, procedure }, 'tRPC call failed');
       },

@@ -19,7 +19,7 @@ import {
   SubmitResponse,
 } from '@depict/shared';
 import type { AppDeps } from './deps.js';
-import { acceptUpload, cacheWanted, cleanFilename, enqueueSoon, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
+import { acceptUpload, cacheWanted, cleanFilename, enqueueSoon, idempotencyClaims, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
 import { nextChange } from './job-watch.js';
 import { receiveFile, tempPathIn, type ReceivedFile } from './upload-storage.js';
 import { findOwnedJob } from './owned-job.js';
@@ -61,7 +61,7 @@ export const jobRouter = router({
         filename: cleanFilename(file.name),
         owner: ctx.owner,
         options,
-        idempotencyKey,
+        idempotency: idempotencyClaims(idempotencyKey, ctx.owner, [saved], options)[0],
         useCache: cacheWanted(fields.cache),
         webhookUrl,
         log: ctx.req.log,

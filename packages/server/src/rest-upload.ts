@@ -6,7 +6,7 @@ import { accessOf, ownerScope } from './auth.js';
 import { limitKey } from './rate-limit.js';
 import type { UploadSlots } from './upload-slots.js';
 import { HashingStorage, IN_MEMORY_MAX_BYTES, receivedBy, type ReceivedFile } from './upload-storage.js';
-import { acceptUpload, cacheWanted, cleanFilename, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
+import { acceptUpload, cacheWanted, cleanFilename, idempotencyClaims, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
 
 /** Multer's limit codes, in words a client can act on. */
 function fromMulterError(err: multer.MulterError, maxBytes: number, maxFiles: number): DepictError {
@@ -75,6 +75,7 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
       if (res.headersSent) return;
       if (err === undefined || err === null) return next();
       if (err instanceof multer.MulterError) return next(fromMulterError(err, deps.config.maxUploadBytes, deps.config.batchMax));
+      if (err instanceof DepictError) return next(err);
       // busboy: a malformed body (no boundary, cut short).
       const message = err instanceof Error ? err.message : String(err);
       next(new DepictError('bad_request', `The multipart body could not be read: ${message}.`, { cause: err }));
@@ -93,32 +94,31 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
       const options = parseOptions(fields);
       const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
       const webhookUrl = await webhookUrlOf(fields.callback_url, deps.config);
-      if (idempotencyKey !== undefined && files.length > 1) {
-        throw new DepictError('bad_request', 'Idempotency-Key works with one file per request.');
-      }
-      const accept = ({ name, received }: (typeof files)[number]) => {
+      const owner = ownerScope(accessOf(res, deps.config.apiKeys));
+      const claims = idempotencyClaims(idempotencyKey, owner, files.map((f) => f.received), options);
+      const accept = ({ name, received }: (typeof files)[number], index: number) => {
         handedOver.add(received);
         return acceptUpload(deps, {
           file: received,
           filename: cleanFilename(name),
-          owner: ownerScope(accessOf(res, deps.config.apiKeys)),
+          owner,
           options,
-          idempotencyKey,
+          idempotency: claims[index],
           useCache: cacheWanted(fields.cache),
           webhookUrl,
           log: req.log,
         });
       };
       if (files.length === 1) {
-        const accepted = await accept(files[0]!);
+        const accepted = await accept(files[0]!, 0);
         res.status(202).location(accepted.status_url).json(accepted);
         return;
       }
       // Several files: each gets its own job, or its own error; the good ones still run.
       const jobs: BatchSubmitResponse['jobs'] = [];
-      for (const file of files) {
+      for (const [index, file] of files.entries()) {
         try {
-          jobs.push(await accept(file));
+          jobs.push(await accept(file, index));
         } catch (err) {
           if (!(err instanceof DepictError)) throw err;
           jobs.push({ filename: cleanFilename(file.name), error: { code: err.code, message: err.message } });

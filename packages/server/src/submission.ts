@@ -19,8 +19,8 @@ export interface Upload {
   /** The caller's owner hash (with API keys), or null. */
   readonly owner: string | null;
   readonly options: JobOptions;
-  /** The Idempotency-Key header, if any. */
-  readonly idempotencyKey?: string | undefined;
+  /** The Idempotency-Key's claim for this file, if the request has a key (idempotencyClaims). */
+  readonly idempotency?: IdempotencyClaim | undefined;
   /** Reuse a finished description of the same bytes and options (false: cache=false). */
   readonly useCache: boolean;
   /** Where to POST the result when the job ends (already checked). */
@@ -70,9 +70,8 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
       webhookUrl: upload.webhookUrl ?? null,
     };
 
-    if (upload.idempotencyKey !== undefined) {
-      const scopedKey = `${upload.owner ?? ''}:${upload.idempotencyKey}`;
-      const requestHash = createHash('sha256').update(sha256).update(JSON.stringify(upload.options)).digest('hex');
+    if (upload.idempotency !== undefined) {
+      const { scopedKey, requestHash } = upload.idempotency;
       const since = new Date(Date.now() - IDEMPOTENCY_WINDOW_MS).toISOString();
       const prior = await store.claimIdempotencyKey({ scopedKey, requestHash, jobId, since });
       if (prior) {
@@ -158,6 +157,37 @@ export function parseOptions(fields: Record<string, unknown>): JobOptions {
     const reason = err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new DepictError('bad_request', `Invalid option: ${reason}.`, { cause: err });
   }
+}
+
+/** What an Idempotency-Key holds for one file: the key as stored, and the hash of the request it was first used with. */
+export interface IdempotencyClaim {
+  readonly scopedKey: string;
+  readonly requestHash: string;
+}
+
+/**
+ * The claims an Idempotency-Key makes for a request's files, scoped to the caller. One
+ * file: the key itself, with the hash of its bytes and options. Several: a key per file
+ * ("key#0", "key#1", ...), each with the hash of every file's bytes and the options, so a
+ * retried batch answers with the same jobs, even the ones committed before a crash cut
+ * the first answer off, and the same key with another batch is a conflict.
+ */
+export function idempotencyClaims(
+  key: string | undefined,
+  owner: string | null,
+  files: ReadonlyArray<{ readonly sha256: string }>,
+  options: JobOptions,
+): Array<IdempotencyClaim | undefined> {
+  if (key === undefined) return files.map(() => undefined);
+  const scope = `${owner ?? ''}:${key}`;
+  if (files.length === 1) {
+    const requestHash = createHash('sha256').update(files[0]!.sha256).update(JSON.stringify(options)).digest('hex');
+    return [{ scopedKey: scope, requestHash }];
+  }
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(file.sha256).update('\n');
+  const requestHash = hash.update(JSON.stringify(options)).digest('hex');
+  return files.map((_, i) => ({ scopedKey: `${scope}#${i}`, requestHash }));
 }
 
 /** The Idempotency-Key header: absent, or a client-chosen string of at most 255 printable characters. */

@@ -26,20 +26,23 @@ const TRPC_CODE: Record<ErrorCode, TRPCCode> = {
   not_found: 'NOT_FOUND',
   upload_timeout: 'TIMEOUT',
   conflict: 'CONFLICT',
-  // tRPC has no 410; REST answers 410 from ERROR_STATUS (rest-api.ts), tRPC clients get 412.
+  // tRPC has no 410; the HTTP status comes from ERROR_STATUS all the same (responseMeta in app.ts and rest-api.ts).
   upload_gone: 'PRECONDITION_FAILED',
   too_large: 'PAYLOAD_TOO_LARGE',
   unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
   corrupt_image: 'UNPROCESSABLE_CONTENT',
   too_many_pixels: 'UNPROCESSABLE_CONTENT',
   idempotency_conflict: 'UNPROCESSABLE_CONTENT',
-  // tRPC has no 421; the Host is checked before tRPC sees a request, so REST's 421 is what clients get.
+  // tRPC has no 421; the Host is checked before tRPC sees a request anyway.
   host_not_allowed: 'FORBIDDEN',
   rate_limited: 'TOO_MANY_REQUESTS',
   too_many_uploads: 'TOO_MANY_REQUESTS',
   internal: 'INTERNAL_SERVER_ERROR',
   not_ready: 'SERVICE_UNAVAILABLE',
   busy: 'SERVICE_UNAVAILABLE',
+  store_unavailable: 'SERVICE_UNAVAILABLE',
+  // tRPC has no 507; as for 410.
+  insufficient_storage: 'SERVICE_UNAVAILABLE',
 };
 
 /** For errors tRPC raises itself (bad input, unknown route, body too large). */

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
-import { removeFile } from '@depict/shared';
+import { asDiskError, removeFile } from '@depict/shared';
 
 /** Enough of a file's start to sniff its format and read a PNG's IHDR (which ends at byte 33). */
 export const HEAD_BYTES = 64;
@@ -68,7 +68,8 @@ export async function receiveFile(source: Readable, spillPath: string): Promise<
       spill.destroy();
       await removeFile(spillPath).catch(() => undefined);
     }
-    throw err;
+    // A full disk is the server's trouble (507), not a malformed upload.
+    throw asDiskError(err);
   }
   const facts = { size, sha256: hash.digest('hex'), head: head.subarray(0, Math.min(size, HEAD_BYTES)) };
   if (spill) return { ...facts, path: spillPath };

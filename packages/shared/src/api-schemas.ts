@@ -55,6 +55,10 @@ export const Attempt = z
       .describe('null while running; abandoned: its worker stopped answering and the job was taken again.'),
     error: JobError.nullable(),
     describer: z.string().nullable(),
+    model_calls: z
+      .number()
+      .int()
+      .describe('Requests this attempt sent to the vision model, retries included; more than one attempt with calls means the model was paid twice.'),
   })
   .meta({ id: 'Attempt' });
 export type Attempt = z.infer<typeof Attempt>;

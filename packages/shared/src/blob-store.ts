@@ -2,6 +2,7 @@ import { unlinkSync, writeFile } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
+import { asDiskError } from './store-errors.js';
 
 /**
  * fs.writeFile with callbacks, as a promise: for a small file it costs about a third less
@@ -93,12 +94,23 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async adopt(jobId: string, tmpPath: string): Promise<void> {
-    await rename(tmpPath, this.pathOf(jobId));
+    try {
+      await rename(tmpPath, this.pathOf(jobId));
+    } catch (err) {
+      throw asDiskError(err);
+    }
   }
 
   async put(jobId: string, bytes: Buffer): Promise<void> {
-    // 'wx': a job id names one upload, never an existing file.
-    await writeFileAsync(this.pathOf(jobId), bytes, { flag: 'wx' });
+    const file = this.pathOf(jobId);
+    try {
+      // 'wx': a job id names one upload, never an existing file.
+      await writeFileAsync(file, bytes, { flag: 'wx' });
+    } catch (err) {
+      // A full disk leaves the file created and cut short: no part of a refused upload stays.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await removeFile(file).catch(() => undefined);
+      throw asDiskError(err);
+    }
   }
 
   async exists(jobId: string): Promise<boolean> {

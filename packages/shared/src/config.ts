@@ -49,6 +49,7 @@ export const EnvSchema = z.object({
   QUEUE_PREFIX: withDefault(z.string().regex(/^[A-Za-z0-9:_.-]+$/, 'letters, digits and : _ . - only'), 'depict'),
   DATA_DIR: withDefault(z.string(), './data'),
   DATABASE_URL: databaseUrl,
+  STORE_TIMEOUT_MS: withDefault(positiveInt, '2000'),
   S3_BUCKET: optionalString,
   S3_ENDPOINT: httpUrl,
   S3_REGION: withDefault(z.string().min(1), 'us-east-1'),
@@ -112,6 +113,8 @@ export interface Config {
   /** Absolute. */
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** A job store query (or getting a connection) that takes longer fails as store_unavailable. */
+  readonly storeTimeoutMs: number;
   /** Uploads in an S3 bucket instead of DATA_DIR/uploads; unset: local disk. */
   readonly s3:
     | {
@@ -239,6 +242,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     queuePrefix: e.QUEUE_PREFIX,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    storeTimeoutMs: e.STORE_TIMEOUT_MS,
     s3: e.S3_BUCKET
       ? {
           bucket: e.S3_BUCKET,

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
 import type { JobStatus } from './job-status.js';
+import { mappingStoreFaults } from './store-errors.js';
 
 /** The tables, as kysely sees them. Timestamps are ISO 8601 UTC strings in both dialects. */
 export interface JobsTable {
@@ -50,6 +51,8 @@ export interface JobAttemptsTable {
   error_message: string | null;
   /** Which describer worked on it: `openai:<model>`, `depict-analyzer@<version>`, ... */
   describer: string | null;
+  /** Requests this attempt made to a paid vision model (retries included). */
+  model_calls: Generated<number>;
 }
 
 /** done / failed: the attempt ended the job. abandoned: its worker stopped answering (died). */
@@ -85,27 +88,94 @@ export interface DatabaseHandle {
   readonly dialect: Dialect;
 }
 
+export interface DatabaseOptions {
+  readonly dataDir: string;
+  readonly databaseUrl?: string | undefined;
+  /**
+   * How long one query, or getting a connection, may take before it fails as
+   * store_unavailable (STORE_TIMEOUT_MS); undefined: no bound (migrations, which may
+   * build an index on a large table).
+   */
+  readonly timeoutMs?: number | undefined;
+  /** Hears errors of connections no query is waiting on (PostgreSQL), which would otherwise end the process. */
+  readonly onConnectionError?: (err: Error) => void;
+}
+
+/** node-postgres' own read timeout fires this long after PostgreSQL's statement_timeout would have. */
+const READ_TIMEOUT_MARGIN_MS = 500;
+
 /**
  * SQLite in DATA_DIR unless a PostgreSQL URL is given. WAL lets readers (the server)
  * work while a writer (a worker) commits; the busy timeout makes concurrent writers
- * wait for each other instead of failing with SQLITE_BUSY.
+ * wait for each other, up to the store timeout, instead of failing with SQLITE_BUSY at
+ * once. Either way, store faults come out as DepictErrors (store-errors.ts).
  */
-export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<DatabaseHandle> {
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
-    // Loaded only here: a process on SQLite never needs the PostgreSQL client.
-    const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+    const pool = await postgresPool(options.databaseUrl, options);
+    return { db: new Kysely<Database>({ dialect: mappingStoreFaults(new PostgresDialect({ pool })) }), dialect: 'postgres' };
   }
   mkdirSync(options.dataDir, { recursive: true });
   const sqlite = new SQLite(path.join(options.dataDir, 'depict.sqlite'));
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma(`busy_timeout = ${options.timeoutMs ?? UNBOUNDED_BUSY_TIMEOUT_MS}`);
   sqlite.pragma('synchronous = NORMAL');
   // A checkpoint (copying the WAL into the database, with an fsync) runs inside whichever
   // commit crosses this many pages; every 40 MB rather than every 4 MB spares busy workers.
   sqlite.pragma('wal_autocheckpoint = 10000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) }), dialect: 'sqlite' };
+  return { db: new Kysely<Database>({ dialect: mappingStoreFaults(new SqliteDialect({ database: reusingStatements(sqlite) })) }), dialect: 'sqlite' };
+}
+
+/** SQLite's wait for a lock when no store timeout applies (migrations). */
+const UNBOUNDED_BUSY_TIMEOUT_MS = 60_000;
+
+/**
+ * A PostgreSQL pool that neither hangs nor ends the process when the database goes away:
+ * connecting, each query (PostgreSQL's statement_timeout, and the client's own read
+ * timeout for a network that stops answering) and an idle or busy connection's errors
+ * are all bounded or heard.
+ */
+async function postgresPool(connectionString: string, options: DatabaseOptions) {
+  // Loaded only here: a process on SQLite never needs the PostgreSQL client.
+  const { default: pg } = await import('pg');
+  const timeoutMs = options.timeoutMs;
+  /**
+   * A client whose query went unanswered past the read timeout is dropped, not reused:
+   * its query may still be sent or run when the network comes back, and every query
+   * queued behind it on that connection would wait for it.
+   */
+  class DroppingClient extends pg.Client {
+    constructor(config?: string | import('pg').ClientConfig) {
+      super(config);
+      const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+      const connection = (this as unknown as { connection: { stream: { destroy(): void } } }).connection;
+      this.query = ((...args: unknown[]) => {
+        const result = query(...args);
+        if (result instanceof Promise) {
+          result.catch((err: unknown) => {
+            if (err instanceof Error && err.message === 'Query read timeout') connection.stream.destroy();
+          });
+        }
+        return result;
+      }) as unknown as typeof this.query;
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString,
+    max: 10,
+    Client: DroppingClient,
+    keepAlive: true,
+    ...(timeoutMs !== undefined && {
+      connectionTimeoutMillis: timeoutMs,
+      statement_timeout: timeoutMs,
+      query_timeout: timeoutMs + READ_TIMEOUT_MARGIN_MS,
+    }),
+  });
+  const heard = (err: Error) => options.onConnectionError?.(err);
+  // An idle client's error reaches the pool; a checked-out client's reaches only the client.
+  pool.on('error', heard);
+  pool.on('connect', (client) => client.on('error', heard));
+  return pool;
 }
 
 /**

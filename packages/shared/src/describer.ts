@@ -33,6 +33,12 @@ export interface DescribeOptions {
   readonly prompt?: string;
   /** The vision API's image detail. */
   readonly detail?: 'low' | 'high' | 'auto';
+  /**
+   * Called before each request to a paid model (each retry too), to check the job is
+   * still this worker's and count the call. It rejects, with `signal` aborted, when the
+   * call must not be made.
+   */
+  readonly beforeModelCall?: () => Promise<void>;
 }
 
 export interface Describer {

@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   internal: 500,
   not_ready: 503,
   busy: 503,
+  store_unavailable: 503,
+  insufficient_storage: 507,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

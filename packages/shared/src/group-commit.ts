@@ -1,3 +1,5 @@
+import { storeFaultOf } from './store-errors.js';
+
 /**
  * Group commit: items handed in during the same turn of the event loop are written
  * together, by one call of `write`, so the database commits once for all of them.
@@ -20,6 +22,15 @@ export class GroupCommit<Item, Result> {
     private readonly maxBatch: number,
   ) {}
 
+  /**
+   * Whether a failed batch's items are each written alone: not when the store itself
+   * failed (it is away or full), which would only fail every item again, one timeout
+   * after another.
+   */
+  private static worthRetryingAlone(err: unknown): boolean {
+    return storeFaultOf(err) === undefined;
+  }
+
   add(item: Item): Promise<Result> {
     return new Promise((resolve, reject) => {
       // setImmediate runs after the I/O callbacks of this turn, which may add more items.
@@ -34,7 +45,10 @@ export class GroupCommit<Item, Result> {
     try {
       results = await this.write(batch.map((b) => b.item));
     } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
+      if (batch.length === 1 || !GroupCommit.worthRetryingAlone(err)) {
+        for (const b of batch) b.reject(err);
+        return;
+      }
       for (const b of batch) await this.write([b.item]).then(([result]) => b.resolve(result!), b.reject);
       return;
     }

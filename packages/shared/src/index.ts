@@ -15,6 +15,7 @@ export * from './metrics.js';
 export * from './migrate.js';
 export * from './queue.js';
 export * from './runtime.js';
+export * from './store-errors.js';
 export * from './sweeper.js';
 export * from './periodic.js';
 export * from './job-events.js';

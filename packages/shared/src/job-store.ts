@@ -1,7 +1,7 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { JobOptions, type Attempt, type WebhookState } from './api-schemas.js';
 import type { Description } from './describer.js';
-import { openDatabase, type Database, type Dialect, type JobAttemptsTable, type JobsTable } from './database.js';
+import { openDatabase, type Database, type DatabaseOptions, type Dialect, type JobAttemptsTable, type JobsTable } from './database.js';
 import type { JobError } from './errors.js';
 import type { JobStatus } from './job-status.js';
 import { CompiledQueries, insertParameters } from './compiled-queries.js';
@@ -81,6 +81,7 @@ function toAttempt(row: Selectable<JobAttemptsTable>): Attempt {
     outcome: row.outcome,
     error: storedError(row),
     describer: row.describer,
+    model_calls: row.model_calls,
   };
 }
 
@@ -212,14 +213,19 @@ export class JobStore {
     return this.changes ? (this.changes.add(change) as Promise<T>) : this.db.transaction().execute(change);
   }
 
-  static async open(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<JobStore> {
-    const { db, dialect } = await openDatabase(options);
+  /**
+   * Migrate, then open the store for work. The migrations run on a connection of their
+   * own without the store timeout, which bounds the work's queries but not building an
+   * index on a large table.
+   */
+  static async open(options: DatabaseOptions): Promise<JobStore> {
+    const migrating = await openDatabase({ ...options, timeoutMs: undefined });
     try {
-      await migrateToLatest(db, dialect);
-    } catch (err) {
-      await db.destroy();
-      throw err;
+      await migrateToLatest(migrating.db, migrating.dialect);
+    } finally {
+      await migrating.db.destroy();
     }
+    const { db, dialect } = await openDatabase(options);
     return new JobStore(db, dialect);
   }
 
@@ -360,6 +366,31 @@ export class JobStore {
       .where('attempts', '=', attempt)
       .executeTakeFirst();
     return res.numUpdatedRows === 1n;
+  }
+
+  /**
+   * Before a request to a paid model: whether this attempt still holds the job (nobody
+   * took it over), and if so, its lease renewed and the call counted on the attempt, in
+   * one transaction. False: the job is another attempt's now, and the call must not be made.
+   */
+  async recordModelCall(jobId: string, attempt: number, leaseMs: number): Promise<boolean> {
+    return this.change(async (trx) => {
+      const held = await trx
+        .updateTable('jobs')
+        .set({ lease_until: new Date(Date.now() + leaseMs).toISOString() })
+        .where('job_id', '=', jobId)
+        .where('status', '=', 'processing')
+        .where('attempts', '=', attempt)
+        .executeTakeFirst();
+      if (held.numUpdatedRows !== 1n) return false;
+      await trx
+        .updateTable('job_attempts')
+        .set((eb) => ({ model_calls: eb('model_calls', '+', 1) }))
+        .where('job_id', '=', jobId)
+        .where('attempt', '=', attempt)
+        .execute();
+      return true;
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import { JobStore } from './job-store.js';
 import { createLogger, type Logger } from './logger.js';
 import { JobEventPublisher } from './job-events.js';
 import { QueueConnection, isRedisError } from './queue.js';
+import { storeFaultOf } from './store-errors.js';
 
 /** The parts every Depict process runs on, built from the environment. */
 export interface Runtime {
@@ -22,7 +23,12 @@ export interface Runtime {
 export async function openRuntime(component: 'server' | 'worker'): Promise<Runtime> {
   const config = loadConfigOrExit();
   const logger = createLogger(component, config.logLevel);
-  const store = await JobStore.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const store = await JobStore.open({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    timeoutMs: config.storeTimeoutMs,
+    onConnectionError: (err) => logger.warn({ err }, 'job store connection lost'),
+  });
   // The AWS SDK takes about 140 ms to load: only a process that uses S3 loads it.
   const files = config.s3
     ? new (await import('./s3-blob-store.js')).S3BlobStore({ ...config.s3, tmpDir: path.join(config.dataDir, 'uploads', 'tmp') })
@@ -36,6 +42,11 @@ export async function openRuntime(component: 'server' | 'worker'): Promise<Runti
   process.on('unhandledRejection', (err) => {
     if (isRedisError(err)) {
       logger.warn({ err }, 'redis error');
+      return;
+    }
+    // The store going away is survived where it is met; one that slipped through must not end the process either.
+    if (storeFaultOf(err)) {
+      logger.warn({ err }, 'job store unavailable');
       return;
     }
     logger.fatal({ err }, 'unhandled rejection');

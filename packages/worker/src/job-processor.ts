@@ -1,5 +1,7 @@
+import { StoreRetryStopped, type StoreRetry } from './store-retry.js';
 import {
   DescribeError,
+  isStoreFault,
   type Describer,
   type ImageMediaType,
   type JobError,
@@ -16,6 +18,8 @@ export interface ProcessorOptions {
   readonly leaseMs: number;
   readonly maxAttempts: number;
   readonly timeoutMs: number;
+  /** Writes that wait out a store outage (store-retry.ts). */
+  readonly storeRetry: StoreRetry;
   readonly events?: { publish(event: { job_id: string; status: 'queued' | 'processing' | 'done' | 'failed' }): void };
   /** Called once a job has its final state (for webhooks). */
   readonly onFinished?: (jobId: string) => void;
@@ -46,6 +50,9 @@ class Stopped extends Error {
     super(`stopped: ${reason}`);
   }
 }
+
+/** A job whose upload could not be read for a store outage waits this long before it is queued again. */
+const STORE_FAULT_REQUEUE_MS = 1_000;
 
 const UPLOAD_MISSING: JobError = {
   code: 'upload_missing',
@@ -88,16 +95,22 @@ export class JobProcessor {
   }
 
   private async run(jobId: string, report: { describer?: string }): Promise<Outcome> {
-    const { store, blobs, describer, logger, leaseMs, maxAttempts, timeoutMs } = this.options;
-    const job = await store.claim(jobId, { leaseMs, maxAttempts, describer: describer.name });
-    if (!job) {
-      if (await store.failExhausted(jobId, maxAttempts)) {
+    const { store, describer, logger, leaseMs, maxAttempts, timeoutMs, storeRetry } = this.options;
+    let job: Awaited<ReturnType<JobStore['claim']>>;
+    try {
+      job = await storeRetry.write('claim', { job_id: jobId }, () => store.claim(jobId, { leaseMs, maxAttempts, describer: describer.name }));
+      if (!job && (await storeRetry.write('fail exhausted', { job_id: jobId }, () => store.failExhausted(jobId, maxAttempts)))) {
         this.options.events?.publish({ job_id: jobId, status: 'failed' });
         this.options.onFinished?.(jobId);
         logger.warn({ job_id: jobId, attempts: maxAttempts }, 'job failed: out of attempts');
         await this.dropFailedUpload(jobId);
         return 'failed';
       }
+    } catch (err) {
+      if (!(err instanceof StoreRetryStopped)) throw err;
+      return 'skipped'; // stopping before the job was taken: it is still queued
+    }
+    if (!job) {
       logger.info({ job_id: jobId }, 'delivery skipped: job is not free to take');
       return 'skipped';
     }
@@ -117,46 +130,64 @@ export class JobProcessor {
     const started = performance.now();
     log.info({ describer: describer.name }, 'job processing');
 
+    const fields = { job_id: jobId, attempt };
+    // Before each paid model request: still ours (nobody took the job over), and counted.
+    const beforeModelCall = async () => {
+      const held = await storeRetry.write('record model call', fields, () => store.recordModelCall(jobId, attempt, leaseMs));
+      if (!held) {
+        controller.abort(new Stopped('lost'));
+        throw new Stopped('lost');
+      }
+    };
     try {
-      const result = await this.describe(job, controller.signal);
-      if (await store.complete(jobId, attempt, result)) {
+      const result = await this.describe(job, controller.signal, beforeModelCall);
+      if (await storeRetry.write('complete', fields, () => store.complete(jobId, attempt, result))) {
         this.options.events?.publish({ job_id: jobId, status: 'done' });
         this.options.onFinished?.(jobId);
         report.describer = result.generatedBy;
         log.info({ generated_by: result.generatedBy, ms: Math.round(performance.now() - started) }, 'job done');
-        await blobs.delete(jobId);
+        await this.dropUpload(jobId, log);
         return 'done';
       }
       log.warn('result discarded: the job was taken over by another worker');
       return 'lost';
     } catch (err) {
+      if (err instanceof StoreRetryStopped) {
+        log.warn('worker stopping while the job store is away: the job is left to its lease');
+        return 'lost';
+      }
       const reason = controller.signal.aborted ? (controller.signal.reason as Stopped).reason : undefined;
       if (reason === 'lost') {
         log.warn('job taken over by another worker; stopped');
         return 'lost';
       }
       if (reason === 'shutdown') {
-        const released = await store.release(jobId, attempt);
+        const released = await store.release(jobId, attempt).catch(() => false);
         if (released) this.options.events?.publish({ job_id: jobId, status: 'queued' });
         log.info({ released }, 'job handed back: worker shutting down');
         return released ? 'released' : 'lost';
       }
-      if (reason === undefined && err instanceof DescribeError && err.retryAfterMs !== undefined) {
+      const wait =
+        reason !== undefined ? undefined
+        : err instanceof DescribeError && err.retryAfterMs !== undefined ? { code: err.code, ms: err.retryAfterMs }
+        : isStoreFault(err) ? { code: err.code, ms: STORE_FAULT_REQUEUE_MS } // the upload could not be read from the store
+        : undefined;
+      if (wait) {
         // Not the job's failure: it waits, and this attempt does not count.
-        const released = await store.release(jobId, attempt);
+        const released = await storeRetry.write('release', fields, () => store.release(jobId, attempt));
         if (!released) return 'lost';
         this.options.events?.publish({ job_id: jobId, status: 'queued' });
-        this.options.onDeferred?.(jobId, err.retryAfterMs);
-        log.info({ code: err.code, retry_in_ms: err.retryAfterMs }, 'job waits: describer unavailable');
+        this.options.onDeferred?.(jobId, wait.ms);
+        log.info({ code: wait.code, retry_in_ms: wait.ms }, 'job waits: describer or store unavailable');
         return 'deferred';
       }
       const error =
         reason === 'timeout'
           ? { code: 'timeout', message: `The image was not described within the job time limit (${timeoutMs} ms).` }
-          : (await blobs.exists(jobId))
+          : (await storeRetry.write('read upload', fields, () => this.options.blobs.exists(jobId)))
             ? toJobError(err)
             : UPLOAD_MISSING; // asked only now: a stat per job would cost every job
-      if (await store.fail(jobId, error, attempt)) {
+      if (await storeRetry.write('fail', fields, () => store.fail(jobId, error, attempt))) {
         this.options.events?.publish({ job_id: jobId, status: 'failed' });
         this.options.onFinished?.(jobId);
         report.describer = describer.name;
@@ -174,11 +205,20 @@ export class JobProcessor {
 
   /** A failed job is a dead letter: its upload stays for a retry, unless retention is 0. */
   private async dropFailedUpload(jobId: string): Promise<void> {
-    if (this.options.failedRetentionMs === 0) await this.options.blobs.delete(jobId);
+    if (this.options.failedRetentionMs === 0) await this.dropUpload(jobId, this.options.logger);
+  }
+
+  /** The upload of a finished job; one that cannot be removed now is the sweeper's (an orphan of a finished job). */
+  private async dropUpload(jobId: string, log: Logger): Promise<void> {
+    try {
+      await this.options.blobs.delete(jobId);
+    } catch (err) {
+      log.warn({ job_id: jobId, err }, 'upload not removed; the sweeper will');
+    }
   }
 
   /** The describer's answer, or the reason this job was stopped, whichever comes first. */
-  private async describe(job: NonNullable<Awaited<ReturnType<JobStore['claim']>>>, signal: AbortSignal) {
+  private async describe(job: NonNullable<Awaited<ReturnType<JobStore['claim']>>>, signal: AbortSignal, beforeModelCall: () => Promise<void>) {
     const { blobs, describer } = this.options;
     const stopped = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
@@ -194,7 +234,7 @@ export class JobProcessor {
       return await Promise.race([
         describer.describe(
           { source: file.source, mediaType: job.mediaType as ImageMediaType, byteSize: job.byteSize, filename: job.filename },
-          { signal, ...job.options },
+          { signal, beforeModelCall, ...job.options },
         ),
         stopped,
       ]);

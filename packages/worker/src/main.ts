@@ -1,6 +1,7 @@
 import { QUEUE_DEFAULTS, QueueConnection, createVisionBreaker, enqueue, openRuntime, type DescribeQueue } from '@depict/shared';
 import { selectDescriber } from './describers/select-describer.js';
 import { JobProcessor } from './job-processor.js';
+import { StoreRetry } from './store-retry.js';
 import { WorkerMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
 import { WebhookSender } from './webhook-sender.js';
@@ -22,12 +23,14 @@ const webhooks = config.webhook.secret
   : undefined;
 // Read at each scrape, by which time the processor below exists.
 const metrics = new WorkerMetrics({ inFlight: () => processor.running, breaker });
-const processor = new JobProcessor({
+const storeRetry = new StoreRetry(logger, (operation, fault) => metrics.storeWriteFailed(operation, fault));
+const processor: JobProcessor = new JobProcessor({
   store,
   blobs,
   describer,
   logger,
   events,
+  storeRetry,
   ...config.jobs,
   failedRetentionMs: config.sweep.failedRetentionMs,
   // The job waits in the store as queued; put it back on the queue once the wait is over.
@@ -52,6 +55,8 @@ if (!runtime.queue.current) logger.info({ redis: config.redisUrl }, 'waiting for
 const queue = await runtime.queue.get();
 const consumers = [queue, ...(await extraConsumers())];
 consumers.forEach((consumer, i) => {
+  // The processor handles every outcome it knows; anything else is a fault to see.
+  consumer.on('failed', (job, err) => logger.error({ err, job_id: job.data.job_id }, 'job delivery failed unexpectedly'));
   // WORKER_CONCURRENCY shared out: 256 over 4 consumers is 64 each.
   const share = Math.floor(config.workerConcurrency / consumers.length) + (i < config.workerConcurrency % consumers.length ? 1 : 0);
   consumer.process(share, async (job) => processor.process(job.data.job_id));
@@ -84,6 +89,7 @@ async function shutdown(signal: string) {
   } catch {
     logger.warn({ in_flight: processor.running }, 'grace period over: handing the rest back');
     processor.releaseAll();
+    storeRetry.stop();
     const deadline = Date.now() + 5_000;
     while (processor.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }

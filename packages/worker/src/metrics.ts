@@ -9,6 +9,7 @@ export class WorkerMetrics {
   readonly registry: Registry;
   private readonly processing: Histogram<'describer' | 'outcome'>;
   private readonly finished: Counter<'outcome'>;
+  private readonly storeWriteFailures: Counter<'operation' | 'fault'>;
 
   constructor(options: { inFlight: () => number; breaker?: CircuitBreaker | undefined }) {
     this.registry = createMetricsRegistry('worker');
@@ -25,6 +26,12 @@ export class WorkerMetrics {
       labelNames: ['outcome'],
       registers: [this.registry],
     });
+    this.storeWriteFailures = new Counter({
+      name: 'depict_worker_store_write_failures_total',
+      help: 'Writes to the job store that failed because it was unreachable (fault="unavailable") or full ("full"), and were tried again.',
+      labelNames: ['operation', 'fault'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'depict_jobs_in_flight',
       help: 'Jobs this worker is running now.',
@@ -34,6 +41,10 @@ export class WorkerMetrics {
       },
     });
     if (options.breaker) registerBreakerGauge(this.registry, options.breaker);
+  }
+
+  storeWriteFailed(operation: string, fault: 'unavailable' | 'full'): void {
+    this.storeWriteFailures.inc({ operation, fault });
   }
 
   observe(outcome: Outcome, describer: string | undefined, seconds: number | undefined): void {

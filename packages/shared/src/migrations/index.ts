@@ -9,6 +9,7 @@ import * as jobAttempts from './007-job-attempts.js';
 import * as webhookDue from './008-webhook-due.js';
 import * as cacheLookupIndex from './009-cache-lookup-index.js';
 import * as jobUploads from './010-job-uploads.js';
+import * as attemptModelCalls from './011-attempt-model-calls.js';
 
 /** Every migration, in order. Names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '008-webhook-due': webhookDue,
   '009-cache-lookup-index': cacheLookupIndex,
   '010-job-uploads': jobUploads,
+  '011-attempt-model-calls': attemptModelCalls,
 };

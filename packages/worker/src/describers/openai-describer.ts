@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import OpenAI from 'openai';
@@ -127,6 +128,8 @@ export class OpenAIDescriber implements Describer {
   readonly name = 'openai';
   readonly generatedBy: string;
   private readonly client: OpenAI;
+  /** The job's hook to run before each request, the SDK's own retries included. */
+  private readonly requests = new AsyncLocalStorage<{ readonly before?: (() => Promise<void>) | undefined }>();
 
   constructor(private readonly options: OpenAIDescriberOptions) {
     this.generatedBy = `openai:${options.model}`;
@@ -136,6 +139,10 @@ export class OpenAIDescriber implements Describer {
       baseURL: options.baseUrl ?? null,
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
+      fetch: async (url, init) => {
+        await this.requests.getStore()?.before?.();
+        return fetch(url, init);
+      },
     });
   }
 
@@ -169,23 +176,23 @@ export class OpenAIDescriber implements Describer {
     const prepared = await prepareImage(image.source, image.byteSize);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      completion = await this.client.chat.completions.create(
-        {
-          model: this.options.model,
-          // max_tokens rather than max_completion_tokens: OpenAI-compatible servers
-          // (Ollama, vLLM, LM Studio) all understand it.
-          max_tokens: options.length === 'alt' ? 100 : options.length === 'detailed' ? 1500 : (this.options.maxTokens ?? 600),
-          messages: [
-            {
-              role: 'user',
-              content: [
-                { type: 'text', text: instructionFor(options) },
-                { type: 'image_url', image_url: { url: prepared.dataUrl, detail: options.detail ?? 'auto' } },
-              ],
-            },
-          ],
-        },
-        options.signal ? { signal: options.signal } : {},
+      const request = {
+        model: this.options.model,
+        // max_tokens rather than max_completion_tokens: OpenAI-compatible servers
+        // (Ollama, vLLM, LM Studio) all understand it.
+        max_tokens: options.length === 'alt' ? 100 : options.length === 'detailed' ? 1500 : (this.options.maxTokens ?? 600),
+        messages: [
+          {
+            role: 'user' as const,
+            content: [
+              { type: 'text' as const, text: instructionFor(options) },
+              { type: 'image_url' as const, image_url: { url: prepared.dataUrl, detail: options.detail ?? 'auto' } },
+            ],
+          },
+        ],
+      };
+      completion = await this.requests.run({ before: options.beforeModelCall }, () =>
+        this.client.chat.completions.create(request, options.signal ? { signal: options.signal } : {}),
       );
     } catch (err) {
       throw explain(err, this.options.model);
