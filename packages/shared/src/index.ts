@@ -8,6 +8,7 @@ export * from './database.js';
 export * from './describer.js';
 export * from './errors.js';
 export * from './image-header.js';
+export * from './jpeg-layout.js';
 export * from './job-status.js';
 export * from './job-store.js';
 export * from './logger.js';
