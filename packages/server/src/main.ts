@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { JobEventSubscriber, Sweeper, createVisionBreaker, openRuntime } from '@depict/shared';
 import { createApp } from './app.js';
+import { ProofGate } from './proof-gate.js';
 import { createRateLimit } from './rate-limit.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -25,7 +26,8 @@ const breaker = createVisionBreaker(config, logger);
 await sweeper.start();
 
 const rateLimit = createRateLimit(config, logger);
-const app = createApp({ ...runtime, subscriber, breaker }, { version, rateLimit });
+const proofs = new ProofGate({ ...config.proofs, budgetBytes: config.decodeLimits.maxDecodeBytes });
+const app = createApp({ ...runtime, subscriber, breaker, proofs }, { version, rateLimit });
 const server = app.listen(config.port, config.host);
 // A request whose body has not arrived whole by then is cut off (408), refused bodies
 // included, which Node reads to discard: no connection is held longer by trickling.

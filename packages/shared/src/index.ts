@@ -9,6 +9,8 @@ export * from './describer.js';
 export * from './errors.js';
 export * from './image-header.js';
 export * from './jpeg-layout.js';
+export * from './decode-memory.js';
+export * from './decode-limits.js';
 export * from './job-status.js';
 export * from './job-store.js';
 export * from './logger.js';
