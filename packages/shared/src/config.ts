@@ -325,6 +325,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   };
 }
 
+/** The limits of an unconfigured deployment, for code that decodes outside a configured process. */
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = parseConfig({}).decodeLimits;
+
 /**
  * Read `.env` at the repository root (variables already set in the environment win),
  * then validate. DEPICT_ENV_FILE points at another file instead.
