@@ -23,7 +23,7 @@ import { tempDir } from '../../../test-support/processes.js';
  */
 const test = suite('JPEG layout and decode memory');
 
-const photo = sharp({ create: { width: 320, height: 240, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 50 } } });
+const photo = sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } } });
 
 /** A segment (marker, data) put right after SOI. */
 function withSegment(jpeg: Buffer, marker: number, data: Buffer): Buffer {
