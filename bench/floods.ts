@@ -125,7 +125,7 @@ for (const entry of chosen) {
     const worst = Math.max(...loaded);
     const ok = worst < 1000 && peak < 600;
     failed ||= !ok;
-    console.log(`\n(${entry.name}) ${entry.what}: ${(bytes.length / 1024).toFixed(0)} KB each`);
+    console.log(`\n(${entry.name}) ${entry.what}: ${(bytes.length / 1000).toFixed(0)} kB each`);
     console.log(`  flood answered: ${[...answers].map(([k, n]) => `${n} x ${k}`).join(', ')}`);
     console.log(`  baseline     p50 ${ms(median(baseline))}, p95 ${ms(percentile(baseline, 95))}`);
     console.log(
