@@ -46,8 +46,9 @@ function padded(jpeg: Buffer, bytes: number): Buffer {
 }
 
 limits('the 352 KB progressive JPEG with 883 scans: 422 too_many_scans at once, in memory and from disk', async () => {
-  // 10000 x 10000: libjpeg needs 17 to 40 s of CPU for this file. Answered in well under
-  // a second, it was never decoded.
+  // 10000 x 10000: libjpeg needs 17 to 40 s of CPU for this file. Answered within a few
+  // seconds (the upload and, from disk, a read of 1.85 MB on a shared machine), it was
+  // never decoded.
   const flood = manyScanJpeg({ width: 10_000, height: 10_000, scans: MOST_GREY_SCANS });
   assert.ok(flood.length < 400_000, `${flood.length} bytes`);
   for (const [name, bytes] of [
@@ -58,7 +59,7 @@ limits('the 352 KB progressive JPEG with 883 scans: 422 too_many_scans at once, 
     assert.is(reply.status, 422, `${name}: ${JSON.stringify(reply.body)}`);
     assert.is(reply.body.error.code, 'too_many_scans', name);
     assert.match(reply.body.error.message, /more than 100 scans/);
-    assert.ok(reply.ms < 1000, `${name}: answered in ${reply.ms.toFixed(0)} ms`);
+    assert.ok(reply.ms < 3000, `${name}: answered in ${reply.ms.toFixed(0)} ms`);
   }
   // A hundred scans is within the limit (and small, so quick to prove).
   assert.is((await submit(stack.url, manyScanJpeg({ width: 200, height: 100, scans: 100 }), { filename: 'ok.jpg' })).status, 202);
@@ -72,7 +73,7 @@ limits('an interlaced 16-bit RGBA PNG: 422 too_large_to_decode at once; not inte
   assert.is(refused.status, 422, JSON.stringify(refused.body));
   assert.is(refused.body.error.code, 'too_large_to_decode');
   assert.match(refused.body.error.message, /interlaced PNG is decoded whole.*MAX_DECODE_MB/);
-  assert.ok(refused.ms < 1000, `answered in ${refused.ms.toFixed(0)} ms`);
+  assert.ok(refused.ms < 3000, `answered in ${refused.ms.toFixed(0)} ms`);
 
   // The same pixels streamed row by row cost a few MB: proved by libvips, accepted.
   const flat = await submit(stack.url, await zeroPng({ ...spec, interlaced: false }), { filename: 'flat.png' });
