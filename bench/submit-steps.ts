@@ -10,8 +10,9 @@
 // endpoint of bench/submit.ts does none of these.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InlineBlobStore, JobStore, LocalBlobStore, createLogger, createQueue, enqueue, newJobId } from '../packages/shared/dist/index.js';
+import { InlineBlobStore, JobStore, LocalBlobStore, createLogger, createQueue, enqueue, newJobId, parseConfig } from '../packages/shared/dist/index.js';
 import { checkImage } from '../packages/server/dist/image-check.js';
+import { ProofGate } from '../packages/server/dist/proof-gate.js';
 import { scene } from '../test-support/images.js';
 import { startRedis, tempDir } from '../test-support/processes.js';
 
@@ -69,9 +70,12 @@ async function cpuPerCall(step: () => unknown): Promise<{ all: number; main: num
   return { all: (used.user + used.system) / CALLS, main: (mainThreadMicros() - mainBefore) / CALLS };
 }
 
+const { decodeLimits: limits, proofs } = parseConfig({});
+const gate = new ProofGate({ ...proofs, budgetBytes: limits.maxDecodeBytes });
+
 const steps: Record<string, () => unknown> = {
   'baseline: an empty async call': async () => undefined,
-  'prove a 320x240 PNG decodable': () => checkImage({ head: png.subarray(0, 64), bytes: png }, { maxPixels: 100_000_000 }),
+  'prove a 320x240 PNG decodable': () => checkImage({ head: png.subarray(0, 64), bytes: png }, { limits, gate }),
   'content-cache lookup (a miss)': () => store.findCached('ab'.repeat(32), options, null),
   'keep the upload (3 KB, job store)': () => blobs.put(newJobId(), png),
   'keep the upload (3 KB, as a file)': () => files.put(newJobId(), png),

@@ -53,7 +53,7 @@ function asApiError(err) {
  * other failed job gets "Try again", which retries it on the server (keeping its
  * history) or, once the server has let go of the upload, sends the file again.
  */
-const FINAL_JOB_ERRORS = new Set(['corrupt_image', 'too_many_pixels', 'unsupported_media_type']);
+const FINAL_JOB_ERRORS = new Set(['corrupt_image', 'too_many_pixels', 'too_many_scans', 'too_large_to_decode', 'unsupported_media_type']);
 
 async function retryFailed(card, jobId, file) {
   card.retrying();

@@ -16,6 +16,9 @@ const PLAIN_WORDS = {
   unsupported_media_type: 'This file is not a PNG or JPEG image.',
   corrupt_image: 'This image is damaged or incomplete, so it cannot be read.',
   too_many_pixels: 'This image has too many pixels to process.',
+  too_many_scans: 'This JPEG is built from too many passes to decode.',
+  too_large_to_decode: 'Decoding this image would take too much memory.',
+  too_slow_to_decode: 'This image takes too long to decode.',
   no_file: 'No file reached the server.',
   too_many_files: 'Only one image can be sent at a time.',
   bad_request: 'The server could not read the upload.',
@@ -24,6 +27,7 @@ const PLAIN_WORDS = {
   // Asked too early, too often, or about something gone.
   rate_limited: 'Too many uploads right now. Wait a moment and try again.',
   not_ready: 'The service is starting up or not ready. Try again shortly.',
+  busy: 'The server is busy right now. Try again shortly.',
   not_found: 'The server no longer knows this job.',
   unreachable: 'The server could not be reached. Check your connection, then try again.',
   bad_response: 'The server sent an answer this page does not understand.',

@@ -1,4 +1,5 @@
 import type { CircuitBreaker, JobEventSubscriber, Runtime } from '@depict/shared';
+import type { ProofGate } from './proof-gate.js';
 
 /** The parts the server is built from; tests pass real ones made in a temp directory. */
 export interface AppDeps extends Runtime {
@@ -6,4 +7,6 @@ export interface AppDeps extends Runtime {
   readonly subscriber: JobEventSubscriber;
   /** The workers' shared vision circuit breaker, read for /ready. */
   readonly breaker: CircuitBreaker;
+  /** Whose turn it is to prove an upload decodable with libvips. */
+  readonly proofs: ProofGate;
 }

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
-import { DepictError, PNG_SIGNATURE, readJpegStructure, readPngHeader, type ImageMediaType } from '@depict/shared';
+import { DepictError, PNG_SIGNATURE, checkJpegLimits, checkPngLimits, jpegLayoutOf, readPngHeader, type DecodeLimits, type ImageMediaType } from '@depict/shared';
 import { inflatedSize, provesDecodable } from './png-check.js';
+import type { ProofGate } from './proof-gate.js';
 import type { FileBody } from './upload-storage.js';
 
 export interface CheckedImage {
@@ -15,15 +16,6 @@ function sniff(head: Buffer): ImageMediaType | undefined {
   if (head.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) return 'image/png';
   if (head.subarray(0, JPEG_SIGNATURE.length).equals(JPEG_SIGNATURE)) return 'image/jpeg';
   return undefined;
-}
-
-function refuseOversize(width: number, height: number, maxPixels: number): void {
-  if (width * height > maxPixels) {
-    throw new DepictError(
-      'too_many_pixels',
-      `The image is ${width} x ${height} pixels; at most ${maxPixels.toLocaleString('en-US')} pixels are accepted.`,
-    );
-  }
 }
 
 /**
@@ -48,29 +40,19 @@ export type UploadedFile = { readonly head: Buffer } & FileBody;
 /** What libvips reads the upload from. */
 const sourceOf = (file: UploadedFile): string | Buffer => (file.bytes !== undefined ? file.bytes : file.path);
 
-/** A JPEG's size: from the frame header when the file is in memory, else (or if that fails) libvips reads it. */
-async function jpegSize(file: UploadedFile): Promise<{ width: number; height: number }> {
-  const structure = file.bytes && readJpegStructure(file.bytes);
-  if (structure) return { width: structure.width, height: structure.height };
-  try {
-    const meta = await sharp(sourceOf(file)).metadata();
-    if (!meta.width || !meta.height) throw new Error('no dimensions in header');
-    return { width: meta.width, height: meta.height };
-  } catch (err) {
-    throw new DepictError('corrupt_image', 'The file starts like a JPEG but its header cannot be read.', { cause: err });
-  }
-}
-
 /**
  * Decide from the bytes alone whether an upload is a PNG or JPEG the worker can read.
- * The name and Content-Type a client sent are never trusted. The pixel count is checked
- * from the header before any pixel is decoded, so a bomb is refused as one; then the
- * data is proved complete and decodable:
+ * The name and Content-Type a client sent are never trusted. What decoding it would
+ * cost is checked from its structure before any pixel is decoded, so a bomb is refused
+ * as one: its pixel count, the memory its decode holds at once, and a JPEG's scans,
+ * counted by walking all of its markers (decode-limits.ts). Then the data is proved
+ * complete and decodable:
  * - a small PNG in memory by png-check.ts (checksums, inflate, scanlines);
  * - anything else, and any PNG that check cannot prove, by one libvips decode, which
- *   alone decides what is damaged.
+ *   alone decides what is damaged, in its turn at the proof gate.
  */
-export async function checkImage(file: UploadedFile, options: { maxPixels: number }): Promise<CheckedImage> {
+export async function checkImage(file: UploadedFile, options: { limits: DecodeLimits; gate: ProofGate }): Promise<CheckedImage> {
+  const { limits, gate } = options;
   if (file.head.length === 0) throw new DepictError('no_file', 'The uploaded file is empty.');
   const mediaType = sniff(file.head);
   if (!mediaType) {
@@ -79,21 +61,24 @@ export async function checkImage(file: UploadedFile, options: { maxPixels: numbe
   if (mediaType === 'image/png') {
     const header = readPngHeader(file.head);
     if (!header) throw new DepictError('corrupt_image', 'The file starts like a PNG but its header cannot be read.');
-    refuseOversize(header.width, header.height, options.maxPixels);
+    const { decodeBytes } = checkPngLimits(header, limits);
     const proved = file.bytes !== undefined && inflatedSize(header) <= JS_PNG_PROOF_MAX_BYTES && (await provesDecodable(file.bytes, header));
-    if (!proved) await proveByDecoding(sourceOf(file), 'PNG', header, options.maxPixels);
+    if (!proved) await gate.run(decodeBytes, () => proveByDecoding(sourceOf(file), 'PNG', header, limits.maxPixels));
     return { mediaType, width: header.width, height: header.height };
   }
-  const size = await jpegSize(file);
-  refuseOversize(size.width, size.height, options.maxPixels);
-  await proveByDecoding(sourceOf(file), 'JPEG', size, options.maxPixels);
-  return { mediaType, ...size };
+  const layout = await jpegLayoutOf(sourceOf(file), limits);
+  if (!layout) throw new DepictError('corrupt_image', 'The file starts like a JPEG but its frame and scans cannot be read.');
+  const { width, height, decodeBytes } = checkJpegLimits(layout, limits);
+  await gate.run(decodeBytes, () => proveByDecoding(sourceOf(file), 'JPEG', { width, height }, limits.maxPixels));
+  return { mediaType, width, height };
 }
 
 /**
- * The last pixel can only be read once every row before it has been, and libvips streams
- * the rows, so no full-size copy is ever held. (A resize to 64 px did the same at about
+ * The last pixel can only be read once every row before it has been. libvips streams the
+ * rows of most images; an interlaced PNG or a progressive JPEG it holds whole, at the
+ * cost checkImage bounded before calling this. (A resize to 64 px did the same at about
  * three times the CPU on small images: libvips' resampling has a large fixed cost.)
+ * No sharp timeout(): it is checked between output tiles, and this output is one.
  */
 async function proveByDecoding(
   source: string | Buffer,

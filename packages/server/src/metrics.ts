@@ -35,7 +35,8 @@ const KNOWN_ROUTES = new Set([
 
 /**
  * The server's metrics: HTTP latency by route and status, and, read at each scrape, jobs
- * by status (from the job store), the queue's depth (from Redis) and the vision breaker.
+ * by status (from the job store), the queue's depth (from Redis), the proof gate's load
+ * and the vision breaker.
  */
 export function serverMetrics(deps: AppDeps): { registry: Registry; httpTimer: RequestHandler } {
   const registry = createMetricsRegistry('server');
@@ -77,6 +78,25 @@ export function serverMetrics(deps: AppDeps): { registry: Registry; httpTimer: R
       const health = await queue.checkHealth().catch(() => undefined);
       if (!health) return;
       for (const state of ['waiting', 'active', 'delayed'] as const) this.set({ state }, health[state]);
+    },
+  });
+  new Gauge({
+    name: 'depict_proofs',
+    help: 'libvips proofs of uploads by state (running: decoding now; waiting: for their turn at the proof gate).',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const { running, waiting } = deps.proofs.load;
+      this.set({ state: 'running' }, running);
+      this.set({ state: 'waiting' }, waiting);
+    },
+  });
+  new Gauge({
+    name: 'depict_proof_decode_bytes',
+    help: 'Decode memory the running proofs hold between them, as estimated from their headers (at most MAX_DECODE_MB).',
+    registers: [registry],
+    collect() {
+      this.set(deps.proofs.load.heldBytes);
     },
   });
   registerBreakerGauge(registry, deps.breaker);

@@ -54,7 +54,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
   let claimedKey: string | undefined;
   let stored = false;
   try {
-    const image = await checkImage(file, { maxPixels: deps.config.maxImagePixels });
+    const image = await checkImage(file, { limits: deps.config.decodeLimits, gate: deps.proofs });
     const { sha256 } = file;
     const jobId = newJobId();
     const newJob = {

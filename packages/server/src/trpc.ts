@@ -32,6 +32,9 @@ const TRPC_CODE: Record<ErrorCode, TRPCCode> = {
   unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
   corrupt_image: 'UNPROCESSABLE_CONTENT',
   too_many_pixels: 'UNPROCESSABLE_CONTENT',
+  too_many_scans: 'UNPROCESSABLE_CONTENT',
+  too_large_to_decode: 'UNPROCESSABLE_CONTENT',
+  too_slow_to_decode: 'UNPROCESSABLE_CONTENT',
   idempotency_conflict: 'UNPROCESSABLE_CONTENT',
   // tRPC has no 421; the Host is checked before tRPC sees a request anyway.
   host_not_allowed: 'FORBIDDEN',

@@ -47,6 +47,8 @@ metrics('jobs by status and the queue depth, read from the store and Redis at ea
   assert.is(await sample(server, 'depict_jobs', { status: 'queued' }), 0);
   assert.is(await sample(server, 'depict_queue_jobs', { state: 'waiting' }), 0);
   assert.is(await sample(server, 'depict_vision_breaker_state'), 0);
+  assert.is(await sample(server, 'depict_proofs', { state: 'running' }), 0, 'no proof outlives its submit');
+  assert.is(await sample(server, 'depict_proof_decode_bytes'), 0);
 });
 
 metrics('the worker times jobs by describer and outcome', async () => {

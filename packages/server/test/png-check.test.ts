@@ -4,8 +4,9 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Sharp } from 'sharp';
 import { checkImage } from '../src/image-check.js';
-import { PNG_SIGNATURE, readPngHeader } from '@depict/shared';
+import { PNG_SIGNATURE, parseConfig, readPngHeader } from '@depict/shared';
 import { inflatedSize, provesDecodable } from '../src/png-check.js';
+import { ProofGate } from '../src/proof-gate.js';
 import { scene, sharp } from '../../../test-support/images.js';
 
 /**
@@ -130,6 +131,8 @@ check('damage with its checksums made right again is never proved where libvips 
 });
 
 check('what the proof refuses, libvips judges: its verdict stands either way', async () => {
+  const { decodeLimits: limits, proofs } = parseConfig({});
+  const gate = new ProofGate({ ...proofs, budgetBytes: limits.maxDecodeBytes });
   const cases: Array<[string, Buffer, boolean]> = [
     ['a bad filter type', greyPng(4, 4, scanlines(4, 4, 7)), false],
     ['too few scanlines', greyPng(4, 4, scanlines(4, 3)), false],
@@ -139,7 +142,7 @@ check('what the proof refuses, libvips judges: its verdict stands either way', a
   for (const [name, bytes, decodable] of cases) {
     assert.not.ok(await proved(bytes), `not proved: ${name}`);
     assert.is(await libvipsDecodes(bytes), decodable, `libvips on ${name}`);
-    const verdict = await checkImage({ head: bytes.subarray(0, 64), bytes }, { maxPixels: 1e8 }).then(
+    const verdict = await checkImage({ head: bytes.subarray(0, 64), bytes }, { limits, gate }).then(
       () => 'accepted',
       (err: { code?: string }) => err.code,
     );

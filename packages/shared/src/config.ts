@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import type { DecodeLimits } from './decode-limits.js';
 
 /**
  * The repository root: this file lives in packages/shared/{src,dist}/, so three levels
@@ -62,6 +63,11 @@ export const EnvSchema = z.object({
   BATCH_MAX: withDefault(z.coerce.number().int().min(1).max(1000), '20'),
   UPLOAD_TIMEOUT_MS: withDefault(positiveInt, '120000'),
   MAX_IMAGE_PIXELS: withDefault(positiveInt, String(100_000_000)),
+  MAX_JPEG_SCANS: withDefault(positiveInt, '100'),
+  MAX_DECODE_MB: withDefault(z.coerce.number().positive().max(65_536), '256'),
+  PROOF_CONCURRENCY: withDefault(positiveInt, '2'),
+  PROOF_QUEUE: withDefault(z.coerce.number().int().min(0).max(10_000), '32'),
+  PROOF_TIMEOUT_S: withDefault(z.coerce.number().int().min(1).max(3600), '10'),
   OPENAI_API_KEY: optionalString,
   OPENAI_VISION_MODEL: withDefault(z.string().min(1), 'gpt-4o-mini'),
   OPENAI_BASE_URL: httpUrl,
@@ -129,7 +135,15 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Uploads up to this size are kept in the job store until their job ends; 0: none. */
   readonly inlineUploadBytes: number;
-  readonly maxImagePixels: number;
+  /** What one decode may cost, checked from the file's structure before anything decodes it. */
+  readonly decodeLimits: DecodeLimits;
+  /**
+   * The server's proofs that an upload decodes: at most `concurrency` at once, holding at
+   * most decodeLimits.maxDecodeBytes between them; `queueMax` more wait their turn, each
+   * for up to `timeoutMs`, and then get 503 busy; a proof that runs longer is answered
+   * 422 too_slow_to_decode.
+   */
+  readonly proofs: { readonly concurrency: number; readonly queueMax: number; readonly timeoutMs: number };
   /** Files one POST /submit may carry. */
   readonly batchMax: number;
   /** An upload that has not arrived whole after this long is cut off (408). */
@@ -235,6 +249,14 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  // Proofs run on libuv's thread pool; taking every thread would leave none for the
+  // small uploads' inflate, file system calls and DNS, which then wait behind them.
+  const threadPool = Number(env.UV_THREADPOOL_SIZE ?? 4) || 4;
+  if (e.PROOF_CONCURRENCY >= threadPool) {
+    throw new ConfigError(
+      `Invalid configuration:\n  PROOF_CONCURRENCY=${JSON.stringify(String(e.PROOF_CONCURRENCY))}: must be below UV_THREADPOOL_SIZE (${threadPool}), so proofs never take every thread`,
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -258,7 +280,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       : undefined,
     maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
     inlineUploadBytes: e.INLINE_UPLOAD_KB * 1024,
-    maxImagePixels: e.MAX_IMAGE_PIXELS,
+    decodeLimits: {
+      maxPixels: e.MAX_IMAGE_PIXELS,
+      maxJpegScans: e.MAX_JPEG_SCANS,
+      maxDecodeBytes: Math.floor(e.MAX_DECODE_MB * 1024 * 1024),
+    },
+    proofs: { concurrency: e.PROOF_CONCURRENCY, queueMax: e.PROOF_QUEUE, timeoutMs: e.PROOF_TIMEOUT_S * 1000 },
     uploadTimeoutMs: e.UPLOAD_TIMEOUT_MS,
     batchMax: e.BATCH_MAX,
     openai: {
@@ -301,6 +328,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     logLevel: e.LOG_LEVEL,
   };
 }
+
+/** The limits of an unconfigured deployment, for code that decodes outside a configured process. */
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = parseConfig({}).decodeLimits;
 
 /**
  * Read `.env` at the repository root (variables already set in the environment win),

@@ -23,6 +23,15 @@ config('defaults follow DESIGN.md', () => {
   assert.ok(c.workerConcurrency >= 1);
 });
 
+config('decode limits and proof turns: defaults, and proofs kept below the thread pool', () => {
+  const c = parseConfig({});
+  assert.equal(c.decodeLimits, { maxPixels: 100_000_000, maxJpegScans: 100, maxDecodeBytes: 256 * 1024 * 1024 });
+  assert.equal(c.proofs, { concurrency: 2, queueMax: 32, timeoutMs: 10_000 });
+  assert.throws(() => parseConfig({ PROOF_CONCURRENCY: '4' }), (err: Error) => err instanceof ConfigError && /PROOF_CONCURRENCY.*UV_THREADPOOL_SIZE \(4\)/.test(err.message));
+  assert.is(parseConfig({ PROOF_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '8' }).proofs.concurrency, 4);
+  assert.throws(() => parseConfig({ PROOF_CONCURRENCY: '2', UV_THREADPOOL_SIZE: '2' }), /PROOF_CONCURRENCY/);
+});
+
 config('an empty variable means its default', () => {
   const c = parseConfig({ OPENAI_API_KEY: '', PORT: '', OPENAI_VISION_MODEL: '' });
   assert.is(c.openai.apiKey, undefined);

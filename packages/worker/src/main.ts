@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { QUEUE_DEFAULTS, QueueConnection, createVisionBreaker, enqueue, openRuntime, type DescribeQueue } from '@depict/shared';
 import { selectDescriber } from './describers/select-describer.js';
 import { JobProcessor } from './job-processor.js';
@@ -5,6 +6,11 @@ import { StoreRetry } from './store-retry.js';
 import { WorkerMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
 import { WebhookSender } from './webhook-sender.js';
+
+// libvips' operation cache keeps each cached decode's decoder and its memory alive,
+// uncounted by the cache's own size limit (a 72 MB progressive JPEG's coefficients each,
+// measured): a job's image is decoded once, so it only holds memory.
+sharp.cache(false);
 
 const runtime = await openRuntime('worker');
 const { config, logger, store, blobs, events } = runtime;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { DescribeError, type Describer, type Description, type DescribeOptions, type ImageInput } from '@depict/shared';
+import { DepictError, DescribeError, type DecodeLimits, type Describer, type Description, type DescribeOptions, type ImageInput } from '@depict/shared';
 import { analyzeImage } from './facts.js';
 import { OcrEngine, type OcrMode } from './ocr.js';
 import { describeFacts } from './wording.js';
@@ -14,6 +14,8 @@ export interface AnalyzerOptions {
   readonly ocr: OcrMode;
   /** ANALYZER_REVEAL_GPS. */
   readonly revealGps: boolean;
+  /** MAX_IMAGE_PIXELS, MAX_JPEG_SCANS, MAX_DECODE_MB (DEFAULT_DECODE_LIMITS when not given). */
+  readonly limits?: DecodeLimits;
 }
 
 /** The offline describer: measured facts about the pixels and the file, put into words. */
@@ -25,8 +27,10 @@ export function createAnalyzerDescriber(options: AnalyzerOptions = { ocr: 'auto'
     async describe(image: ImageInput, describeOptions: DescribeOptions = {}): Promise<Description> {
       let analysis;
       try {
-        analysis = await analyzeImage(image.source, { ocr: options.ocr, ocrEngine, revealGps: options.revealGps });
+        analysis = await analyzeImage(image.source, { ocr: options.ocr, ocrEngine, revealGps: options.revealGps, limits: options.limits });
       } catch (err) {
+        // Past a decode limit: the same code the server would have refused the upload with.
+        if (err instanceof DepictError) throw new DescribeError(err.code, err.message, { cause: err });
         const reason = err instanceof Error ? err.message : String(err);
         throw new DescribeError('corrupt_image', `The image could not be decoded: ${reason}`, { cause: err });
       }

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import sharp from 'sharp';
+import { DEFAULT_DECODE_LIMITS, checkDecodeLimits, type DecodeLimits } from '@depict/shared';
 
 /** What the file's header says, before any pixel is decoded. */
 export interface HeaderFacts {
@@ -59,13 +60,18 @@ export function analysisSide(format: HeaderFacts['format'], longSide: number): n
  * One decode feeds every measurement. libvips shrinks JPEGs while decoding
  * (shrink-on-load), so a 12-megapixel photo never exists at full size in memory. The
  * header comes first, from the file's first bytes, since it picks the size to decode to.
+ * Before either, the file's structure is checked against the limits the server checks
+ * uploads against, so a job accepted under other limits fails with the server's code
+ * (a 422 DepictError) rather than taking gigabytes or minutes: shrinking saves a
+ * progressive JPEG neither its coefficients nor its scans, an interlaced PNG nothing.
  */
-export async function decodeForAnalysis(source: string | Buffer): Promise<DecodedImage> {
+export async function decodeForAnalysis(source: string | Buffer, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<DecodedImage> {
+  await checkDecodeLimits(source, limits);
   const meta = await sharp(source).metadata();
   if (meta.format !== 'png' && meta.format !== 'jpeg') throw new Error(`not a PNG or JPEG (${meta.format ?? 'unknown'})`);
   if (!meta.width || !meta.height) throw new Error('the header has no dimensions');
   const side = analysisSide(meta.format, Math.max(meta.width, meta.height));
-  const decoding = sharp(source, { failOn: 'truncated' })
+  const decoding = sharp(source, { failOn: 'truncated', limitInputPixels: limits.maxPixels })
     .rotate()
     .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb')

@@ -1,3 +1,4 @@
+import type { DecodeLimits } from '@depict/shared';
 import type { Analysis, Kind, TextFacts } from './analysis-schema.js';
 import { rgbOfHex, rgbToLab } from './colour-space.js';
 import { decodeForAnalysis, type DecodedImage } from './decode.js';
@@ -114,12 +115,14 @@ export interface AnalyzeOptions {
   readonly ocrEngine?: OcrEngine;
   /** Report GPS coordinates, not just that they exist. */
   readonly revealGps?: boolean;
+  /** What the decode may cost (DEFAULT_DECODE_LIMITS when not given). */
+  readonly limits?: DecodeLimits;
 }
 
 /** Decode once, measure, read EXIF, read text when worth it, judge the kind. */
 export async function analyzeImage(source: string | Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
   const [image, camera] = await Promise.all([
-    decodeForAnalysis(source),
+    decodeForAnalysis(source, options.limits),
     readCamera(source, { revealGps: options.revealGps ?? false }),
   ]);
   const facts = measureImage(image);

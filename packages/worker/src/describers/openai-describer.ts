@@ -4,7 +4,11 @@ import { readFile } from 'node:fs/promises';
 import OpenAI from 'openai';
 import sharp from 'sharp';
 import {
+  DEFAULT_DECODE_LIMITS,
+  DepictError,
   DescribeError,
+  checkDecodeLimits,
+  type DecodeLimits,
   type BreakerTicket,
   type CircuitBreaker,
   type Describer,
@@ -45,6 +49,8 @@ export interface OpenAIDescriberOptions {
   readonly maxTokens?: number;
   /** Shared by every worker: while it is open, no call is made. */
   readonly breaker?: CircuitBreaker;
+  /** What re-encoding an image may cost (DEFAULT_DECODE_LIMITS when not given). */
+  readonly limits?: DecodeLimits;
 }
 
 /**
@@ -71,8 +77,11 @@ interface PreparedImage {
  * serials, GPS) before the image leaves the host. PNG stays PNG when it has transparency;
  * everything else goes as JPEG.
  */
-export async function prepareImage(source: string | Buffer, byteSize = Infinity): Promise<PreparedImage> {
+export async function prepareImage(source: string | Buffer, byteSize = Infinity, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<PreparedImage> {
   const bytes = typeof source !== 'string' ? source : byteSize <= SMALL_FILE_BYTES ? readFileSync(source) : await readFile(source);
+  // Before anything decodes it, and even when it would go as it is, so the job ends the
+  // same way whichever describer has it.
+  await checkDecodeLimits(bytes, limits);
   const structure = readImageStructure(bytes);
   if (structure && !structure.metadata && Math.max(structure.width, structure.height) <= MAX_VISION_SIDE) {
     return asIs(structure.format, bytes, structure);
@@ -80,7 +89,7 @@ export async function prepareImage(source: string | Buffer, byteSize = Infinity)
   // Anything else is re-encoded, which keeps only the pixels. Asking libvips whether the
   // file is clean would not do: it reads no text chunk that follows a PNG's pixel data.
   const { hasAlpha } = await sharp(bytes).metadata();
-  const pipeline = sharp(bytes, { failOn: 'truncated' })
+  const pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: limits.maxPixels })
     .rotate()
     .resize({ width: MAX_VISION_SIDE, height: MAX_VISION_SIDE, fit: 'inside', withoutEnlargement: true });
   const encoded = hasAlpha ? pipeline.png({ compressionLevel: 6 }) : pipeline.jpeg({ quality: 85, mozjpeg: false });
@@ -168,12 +177,14 @@ export class OpenAIDescriber implements Describer {
       if (options.signal?.aborted || !(err instanceof DescribeError)) await breaker?.abandoned(ticket);
       else if (err.transient) await breaker?.failed(ticket);
       else await breaker?.succeeded(ticket); // it answered: the service is up, this request was the problem
+      // Past a decode limit: the same code the server would have refused the upload with.
+      if (err instanceof DepictError) throw new DescribeError(err.code, err.message, { cause: err });
       throw err;
     }
   }
 
   private async call(image: ImageInput, options: DescribeOptions): Promise<Description> {
-    const prepared = await prepareImage(image.source, image.byteSize);
+    const prepared = await prepareImage(image.source, image.byteSize, this.options.limits);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
       const request = {

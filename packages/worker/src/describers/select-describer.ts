@@ -7,7 +7,7 @@ import { FallbackDescriber } from './fallback-describer.js';
  * OPENAI_FALLBACK=analyzer), otherwise the offline analyzer alone.
  */
 export async function selectDescriber(config: Config, logger: Logger, breaker?: CircuitBreaker): Promise<Describer> {
-  const analyzer = createAnalyzerDescriber(config.analyzer);
+  const analyzer = createAnalyzerDescriber({ ...config.analyzer, limits: config.decodeLimits });
   if (!config.openai.apiKey) return analyzer;
   // The openai SDK takes about 200 ms to load: a worker without a key never loads it.
   const { OpenAIDescriber } = await import('./openai-describer.js');
@@ -17,6 +17,7 @@ export async function selectDescriber(config: Config, logger: Logger, breaker?: 
     baseUrl: config.openai.baseUrl,
     timeoutMs: config.openai.timeoutMs,
     maxRetries: config.openai.maxRetries,
+    limits: config.decodeLimits,
     ...(breaker ? { breaker } : {}),
   });
   return config.openai.fallback === 'analyzer' ? new FallbackDescriber(vision, analyzer, logger) : vision;
