@@ -10,7 +10,7 @@
 // endpoint of bench/submit.ts does none of these.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InlineBlobStore, JobStore, LocalBlobStore, createLogger, createQueue, enqueue, newJobId, parseConfig } from '../packages/shared/dist/index.js';
+import { JobStore, LocalBlobStore, createLogger, createQueue, enqueue, newJobId, parseConfig } from '../packages/shared/dist/index.js';
 import { checkImage } from '../packages/server/dist/image-check.js';
 import { ProofGate } from '../packages/server/dist/proof-gate.js';
 import { scene } from '../test-support/images.js';
@@ -25,7 +25,7 @@ const redis = await startRedis();
 const store = await JobStore.open({ dataDir: dir.path });
 // Uploads as the server keeps them: small ones in the job store, and, for comparison, as files.
 const files = await new LocalBlobStore(dir.path).init();
-const blobs = new InlineBlobStore(store.db, files, 64 * 1024);
+const blobs = store.inlineUploads(files, 64 * 1024);
 const queue = createQueue({ role: 'producer', redisUrl: redis.url, prefix: 'depict-bench' });
 await queue.ready();
 // Lines go nowhere: the cost of making and writing them is what is measured.

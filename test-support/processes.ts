@@ -219,10 +219,10 @@ export class Stack {
    * rows in the job store (small ones). For tests that look for leftovers or lose one.
    */
   private async withUploads<T>(use: (blobs: import('../packages/shared/dist/index.js').BlobStore) => Promise<T>): Promise<T> {
-    const { InlineBlobStore, JobStore, LocalBlobStore } = await import('../packages/shared/dist/index.js');
+    const { JobStore, LocalBlobStore } = await import('../packages/shared/dist/index.js');
     const store = await JobStore.open({ dataDir: this.dataDir, databaseUrl: this.databaseUrl });
     try {
-      return await use(new InlineBlobStore(store.db, new LocalBlobStore(this.dataDir), 0));
+      return await use(store.inlineUploads(new LocalBlobStore(this.dataDir), 0));
     } finally {
       await store.close();
     }

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { LocalBlobStore, type BlobStore } from './blob-store.js';
-import { InlineBlobStore } from './inline-blob-store.js';
 import { loadConfigOrExit, type Config } from './config.js';
 import { JobStore } from './job-store.js';
 import { createLogger, type Logger } from './logger.js';
@@ -33,7 +32,7 @@ export async function openRuntime(component: 'server' | 'worker'): Promise<Runti
   const files = config.s3
     ? new (await import('./s3-blob-store.js')).S3BlobStore({ ...config.s3, tmpDir: path.join(config.dataDir, 'uploads', 'tmp') })
     : new LocalBlobStore(config.dataDir);
-  const blobs = await new InlineBlobStore(store.db, files, config.inlineUploadBytes).init();
+  const blobs = await store.inlineUploads(files, config.inlineUploadBytes).init();
   // The Redis client reconnects by itself; until then, say so once per error.
   const queue = new QueueConnection(
     { redisUrl: config.redisUrl, prefix: config.queuePrefix, role: component === 'worker' ? 'worker' : 'producer' },

@@ -27,7 +27,7 @@ for (const backend of backends) {
     drop = db.drop;
     store = await JobStore.open({ dataDir: dir.path, databaseUrl: db.url });
     files = new LocalBlobStore(dir.path);
-    blobs = await new InlineBlobStore(store.db, files, MAX).init();
+    blobs = await store.inlineUploads(files, MAX).init();
   });
   test.after(async () => {
     await store.close();
@@ -94,7 +94,7 @@ for (const backend of backends) {
   });
 
   test('INLINE_UPLOAD_KB=0 keeps every upload a file', async () => {
-    const none = new InlineBlobStore(store.db, files, 0);
+    const none = store.inlineUploads(files, 0);
     const jobId = newJobId();
     await none.put(jobId, Buffer.from('x'));
     assert.equal(await filesOnDisk(), [jobId]);

@@ -17,6 +17,14 @@ function newJob(): NewJob {
   return { jobId: randomUUID(), filename: 'a.png', mediaType: 'image/png', byteSize: 123, sha256: 'ab'.repeat(32), width: 4, height: 3, owner: null, options: { length: 'normal', detail: 'auto' } };
 }
 
+/** How far the stores' clock is ahead of the real one: a lease runs out by moving it, not by waiting. */
+let ahead = 0;
+const clock = () => new Date(Date.now() + ahead);
+/** Let `ms` pass, as the stores see it. */
+const pass = (ms: number) => {
+  ahead += ms;
+};
+
 interface Backend {
   name: string;
   open(): Promise<{ store: JobStore; cleanup: () => Promise<void> }>;
@@ -26,7 +34,7 @@ const sqlite: Backend = {
   name: 'SQLite',
   async open() {
     const dir = await tempDir();
-    const store = await JobStore.open({ dataDir: dir.path });
+    const store = await JobStore.open({ dataDir: dir.path, clock });
     return { store, cleanup: dir.remove };
   },
 };
@@ -35,7 +43,7 @@ const postgres: Backend = {
   name: 'PostgreSQL',
   async open() {
     const schema = await testSchema();
-    const store = await JobStore.open({ dataDir: '/nonexistent', databaseUrl: schema.url });
+    const store = await JobStore.open({ dataDir: '/nonexistent', databaseUrl: schema.url, clock });
     return { store, cleanup: schema.drop };
   },
 };
@@ -129,7 +137,7 @@ for (const backend of [sqlite, postgres]) {
     const job = newJob();
     await store.insert(job);
     await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 3, describer: 'test' });
-    await new Promise((r) => setTimeout(r, 5));
+    pass(5);
     const second = await store.claim(job.jobId, LEASE);
     assert.is(second?.attempts, 2);
     const result = { description: 'late', generatedBy: 'x', details: {} };
@@ -145,7 +153,7 @@ for (const backend of [sqlite, postgres]) {
     await store.insert(job);
     for (let i = 1; i <= 2; i++) {
       assert.is((await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 2, describer: 'test' }))?.attempts, i);
-      await new Promise((r) => setTimeout(r, 5));
+      pass(5);
     }
     assert.is(await store.claim(job.jobId, { leaseMs: 1, maxAttempts: 2, describer: 'test' }), undefined);
     assert.is(await store.failExhausted(job.jobId, 2), true);
@@ -198,7 +206,7 @@ for (const backend of [sqlite, postgres]) {
     await store.insert(job);
     const twoTakes = { leaseMs: 1, maxAttempts: 2, describer: 'openai:test' };
     await store.claim(job.jobId, twoTakes); // its worker dies: the lease runs out
-    await new Promise((r) => setTimeout(r, 5));
+    pass(5);
     await store.claim(job.jobId, { ...twoTakes, leaseMs: 60_000 });
     assert.is(await store.fail(job.jobId, { code: 'vision_api_error', message: 'answered 503' }, 2), true);
     assert.is(await store.claim(job.jobId, twoTakes), undefined, 'a failed job is not taken');
@@ -248,7 +256,7 @@ for (const backend of [sqlite, postgres]) {
     for (const j of [queued, held, expired]) await store.insert(j);
     await store.claim(held.jobId, LEASE);
     await store.claim(expired.jobId, { leaseMs: 1, maxAttempts: 3, describer: 'test' });
-    await new Promise((r) => setTimeout(r, 5));
+    pass(5);
     const later = new Date(Date.now() + 1000).toISOString();
     const stale = await store.listStale({ queuedBefore: later, limit: 1000 });
     assert.ok(stale.includes(queued.jobId));
@@ -316,7 +324,7 @@ statements('no query binds its LIMIT, which would make SQLite compile the statem
   });
   try {
     await migrateToLatest(db, 'sqlite');
-    const store = new JobStore(db, 'sqlite');
+    const store = new JobStore({ db, dialect: 'sqlite' });
     const job = newJob();
     await store.insert(job);
     const before = new Date(Date.now() + 60_000).toISOString();
