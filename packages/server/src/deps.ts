@@ -1,4 +1,4 @@
-import type { CircuitBreaker, JobEventSubscriber, Runtime } from '@depict/shared';
+import type { CircuitBreaker, JobEventSubscriber, Jobs, Runtime } from '@depict/shared';
 import type { ProofGate } from './proof-gate.js';
 
 /** The parts the server is built from; tests pass real ones made in a temp directory. */
@@ -9,4 +9,6 @@ export interface AppDeps extends Runtime {
   readonly breaker: CircuitBreaker;
   /** Whose turn it is to prove an upload decodable with libvips. */
   readonly proofs: ProofGate;
+  /** Cancel, delete and retry, with what follows each (events, uploads, the queue). */
+  readonly jobs: Jobs;
 }

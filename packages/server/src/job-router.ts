@@ -19,10 +19,12 @@ import {
   SubmitResponse,
 } from '@depict/shared';
 import type { AppDeps } from './deps.js';
-import { acceptUpload, cacheWanted, cleanFilename, enqueueSoon, idempotencyClaims, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
+import { acceptUpload, cleanFilename, idempotencyClaims, submissionFields } from './submission.js';
 import { nextChange } from './job-watch.js';
 import { receiveFile, tempPathIn, type ReceivedFile } from './upload-storage.js';
 import { findOwnedJob } from './owned-job.js';
+import { jobStats } from './job-stats.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { publicProcedure, router, uploadProcedure, type Context } from './trpc.js';
 
 /** A job the caller may see (owned-job.ts). */
@@ -51,19 +53,17 @@ export const jobRouter = router({
         throw new DepictError('too_large', `The file is larger than the ${ctx.config.maxUploadBytes}-byte limit.`);
       }
       const fields = Object.fromEntries([...input.entries()].filter(([, v]) => typeof v === 'string'));
-      const options = parseOptions(fields);
-      const idempotencyKey = idempotencyKeyOf(ctx.req.headers['idempotency-key']);
-      const webhookUrl = await webhookUrlOf(fields.callback_url, ctx.config);
+      const asked = await submissionFields(fields, ctx.req.headers['idempotency-key'], ctx.config);
       // From here on acceptUpload owns the upload, and removes any temporary file whatever happens.
       const saved = await saveFile(ctx, file);
       return acceptUpload(ctx, {
         file: saved,
         filename: cleanFilename(file.name),
         owner: ctx.owner,
-        options,
-        idempotency: idempotencyClaims(idempotencyKey, ctx.owner, [saved], options)[0],
-        useCache: cacheWanted(fields.cache),
-        webhookUrl,
+        options: asked.options,
+        idempotency: idempotencyClaims(asked.idempotencyKey, ctx.owner, [saved], asked.options)[0],
+        useCache: asked.useCache,
+        webhookUrl: asked.webhookUrl,
         log: ctx.req.log,
       });
     }),
@@ -130,7 +130,7 @@ export const jobRouter = router({
       const last = page.at(-1);
       return {
         items: page.map((job) => statusView(job)),
-        next_cursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.jobId) : null,
+        next_cursor: rows.length > input.limit && last ? encodeCursor(last) : null,
       };
     }),
 
@@ -149,18 +149,14 @@ export const jobRouter = router({
     .input(JobIdInput)
     .output(DeleteResponse)
     .mutation(async ({ ctx, input }) => {
-      const job = await findJob(ctx, input.job_id);
-      if (job.status === 'queued' && (await ctx.store.cancel(job.jobId))) {
-        ctx.events.publish({ job_id: job.jobId, status: 'canceled' });
-        await ctx.blobs.delete(job.jobId);
-        return { job_id: job.jobId, status: 'canceled' as const, deleted: false };
+      const removal = await ctx.jobs.remove(await findJob(ctx, input.job_id));
+      if (removal.outcome === 'busy') {
+        throw new DepictError('conflict', `The job is ${removal.status}; a job being processed can be neither canceled nor deleted.`);
       }
-      if (job.status !== 'queued' && job.status !== 'processing' && (await ctx.store.deleteFinished(job.jobId))) {
-        await ctx.blobs.delete(job.jobId);
-        return { job_id: job.jobId, status: job.status, deleted: true };
-      }
-      const now = (await ctx.store.get(job.jobId))?.status ?? job.status;
-      throw new DepictError('conflict', `The job is ${now}; a job being processed can be neither canceled nor deleted.`);
+      const { job } = removal;
+      return removal.outcome === 'canceled'
+        ? { job_id: job.jobId, status: 'canceled' as const, deleted: false }
+        : { job_id: job.jobId, status: job.status, deleted: true };
     }),
 
   retry: publicProcedure
@@ -184,12 +180,12 @@ export const jobRouter = router({
       if (job.status !== 'failed') {
         throw new DepictError('conflict', `The job is ${job.status}; only a failed job can be retried.`);
       }
-      if (!(await ctx.blobs.exists(job.jobId))) throw uploadGone(ctx, job.jobId);
-      if (!(await ctx.store.retry(job.jobId))) {
+      const outcome = await ctx.jobs.retry(job.jobId);
+      if (outcome === 'upload_gone') throw uploadGone(ctx, job.jobId);
+      if (outcome === 'not_failed') {
         const now = (await ctx.store.get(job.jobId))?.status ?? 'gone';
         throw new DepictError('conflict', `The job is ${now}; only a failed job can be retried.`);
       }
-      await requeued(ctx, job.jobId);
       const again = await findJob(ctx, job.jobId);
       return statusView(again, await ctx.store.attemptsOf(job.jobId));
     }),
@@ -215,13 +211,10 @@ export const jobRouter = router({
       const jobIds: string[] = [];
       let uploadGone = 0;
       for (const job of failed) {
-        if (!(await ctx.blobs.exists(job.jobId))) {
-          uploadGone++;
-          continue;
-        }
-        if (!(await ctx.store.retry(job.jobId))) continue; // retried meanwhile by another call
-        await requeued(ctx, job.jobId);
-        jobIds.push(job.jobId);
+        const outcome = await ctx.jobs.retry(job.jobId);
+        if (outcome === 'upload_gone') uploadGone++;
+        else if (outcome === 'queued') jobIds.push(job.jobId);
+        // not_failed: retried meanwhile by another call
       }
       ctx.req.log?.info({ retried: jobIds.length, upload_gone: uploadGone }, 'failed jobs retried');
       return { retried: jobIds.length, job_ids: jobIds, upload_gone: uploadGone };
@@ -240,12 +233,7 @@ export const jobRouter = router({
     .input(z.object({}).optional())
     .output(StatsResponse)
     .query(async ({ ctx }) => {
-      const SAMPLE = 1000;
-      const { counts, finished } = await ctx.store.stats(ctx.owner, SAMPLE);
-      const span = (from: string | null, to: string | null) => (from && to ? Date.parse(to) - Date.parse(from) : undefined);
-      const queue = finished.map((j) => span(j.createdAt, j.startedAt)).filter((x): x is number => x !== undefined);
-      const processing = finished.map((j) => span(j.startedAt, j.finishedAt)).filter((x): x is number => x !== undefined);
-      return { counts, queue_ms_p50: median(queue), processing_ms_p50: median(processing), sample: finished.length };
+      return jobStats(ctx.store, ctx.owner);
     }),
 
   /**
@@ -277,30 +265,3 @@ function uploadGone(ctx: Context, jobId: string): DepictError {
   );
 }
 
-/** A retried job is queued: tell watchers, and put it on the queue (or leave it to the reconciler). */
-async function requeued(ctx: Context, jobId: string): Promise<void> {
-  ctx.events.publish({ job_id: jobId, status: 'queued' });
-  await enqueueSoon(ctx, jobId, ctx.req.log ?? ctx.logger);
-}
-
-/** An opaque page cursor: the last row's (created_at, job_id), base64url. */
-function encodeCursor(createdAt: string, jobId: string): string {
-  return Buffer.from(JSON.stringify([createdAt, jobId])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; jobId: string } {
-  try {
-    const [createdAt, jobId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof jobId === 'string') return { createdAt, jobId };
-  } catch {
-    // fall through
-  }
-  throw new DepictError('bad_request', 'The cursor is not one this server gave out.');
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import sharp from 'sharp';
-import { JobEventSubscriber, Sweeper, createVisionBreaker, openRuntime } from '@depict/shared';
+import { JobEventSubscriber, Jobs, Sweeper, createVisionBreaker, openRuntime } from '@depict/shared';
 import { createApp } from './app.js';
+import { enqueueSoon } from './submission.js';
 import { ProofGate } from './proof-gate.js';
 import { createRateLimit } from './rate-limit.js';
 
@@ -34,7 +35,15 @@ await sweeper.start();
 
 const rateLimit = createRateLimit(config, logger);
 const proofs = new ProofGate({ ...config.proofs, budgetBytes: config.decodeLimits.maxDecodeBytes });
-const app = createApp({ ...runtime, subscriber, breaker, proofs }, { version, rateLimit });
+const jobs = new Jobs({
+  store,
+  blobs,
+  events,
+  logger,
+  failedRetentionMs: config.sweep.failedRetentionMs,
+  enqueue: (jobId) => enqueueSoon(runtime, jobId, logger),
+});
+const app = createApp({ ...runtime, subscriber, breaker, proofs, jobs }, { version, rateLimit });
 const server = app.listen(config.port, config.host);
 // A request whose body has not arrived whole by then is cut off (408), refused bodies
 // included, which Node reads to discard: no connection is held longer by trickling.

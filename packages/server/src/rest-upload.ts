@@ -6,7 +6,7 @@ import { accessOf, ownerScope } from './auth.js';
 import { limitKey } from './rate-limit.js';
 import type { UploadSlots } from './upload-slots.js';
 import { HashingStorage, IN_MEMORY_MAX_BYTES, receivedBy, type ReceivedFile } from './upload-storage.js';
-import { acceptUpload, cacheWanted, cleanFilename, idempotencyClaims, idempotencyKeyOf, parseOptions, webhookUrlOf } from './submission.js';
+import { acceptUpload, cleanFilename, idempotencyClaims, submissionFields } from './submission.js';
 
 /** Multer's limit codes, in words a client can act on. */
 function fromMulterError(err: multer.MulterError, maxBytes: number, maxFiles: number): DepictError {
@@ -90,22 +90,19 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
       if (files.length === 0) {
         throw new DepictError('no_file', 'Send the image as multipart/form-data in a field named "file".');
       }
-      const fields = (req.body ?? {}) as Record<string, unknown>;
-      const options = parseOptions(fields);
-      const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
-      const webhookUrl = await webhookUrlOf(fields.callback_url, deps.config);
+      const asked = await submissionFields((req.body ?? {}) as Record<string, unknown>, req.headers['idempotency-key'], deps.config);
       const owner = ownerScope(accessOf(res, deps.config.apiKeys));
-      const claims = idempotencyClaims(idempotencyKey, owner, files.map((f) => f.received), options);
+      const claims = idempotencyClaims(asked.idempotencyKey, owner, files.map((f) => f.received), asked.options);
       const accept = ({ name, received }: (typeof files)[number], index: number) => {
         handedOver.add(received);
         return acceptUpload(deps, {
           file: received,
           filename: cleanFilename(name),
           owner,
-          options,
+          options: asked.options,
           idempotency: claims[index],
-          useCache: cacheWanted(fields.cache),
-          webhookUrl,
+          useCache: asked.useCache,
+          webhookUrl: asked.webhookUrl,
           log: req.log,
         });
       };

@@ -131,7 +131,7 @@ export async function acceptUpload(deps: AppDeps, upload: Upload): Promise<Submi
   }
 }
 
-export async function enqueueSoon(deps: AppDeps, jobId: string, logger: Logger): Promise<void> {
+export async function enqueueSoon(deps: Pick<AppDeps, 'queue'>, jobId: string, logger: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_WAIT_MS} ms`)), ENQUEUE_WAIT_MS);
@@ -143,6 +143,28 @@ export async function enqueueSoon(deps: AppDeps, jobId: string, logger: Logger):
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What a submit's form fields and headers ask for, beside the files; the same for REST and tRPC. */
+export interface SubmissionFields {
+  readonly options: JobOptions;
+  readonly idempotencyKey: string | undefined;
+  readonly webhookUrl: string | undefined;
+  readonly useCache: boolean;
+}
+
+/** Read a submit's form fields and Idempotency-Key header; a bad one is a 400 (a refused callback_url too). */
+export async function submissionFields(
+  fields: Record<string, unknown>,
+  idempotencyHeader: string | string[] | undefined,
+  config: AppDeps['config'],
+): Promise<SubmissionFields> {
+  return {
+    options: parseOptions(fields),
+    idempotencyKey: idempotencyKeyOf(idempotencyHeader),
+    webhookUrl: await webhookUrlOf(fields.callback_url, config),
+    useCache: cacheWanted(fields.cache),
+  };
 }
 
 /** Per-job options from form fields (multipart or tRPC FormData); a bad one is a 400. */

@@ -24,6 +24,7 @@ export * from './periodic.js';
 export * from './job-events.js';
 export * from './job-id.js';
 export * from './job-views.js';
+export * from './jobs.js';
 export * from './webhook.js';
 export * from './ip-address.js';
 export * from './address-policy.js';

@@ -1,17 +1,9 @@
 import { StoreRetryStopped, type StoreRetry } from './store-retry.js';
-import {
-  DescribeError,
-  isStoreFault,
-  type Describer,
-  type ImageMediaType,
-  type JobError,
-  type JobStore,
-  type BlobStore,
-  type Logger,
-} from '@depict/shared';
+import { DescribeError, isStoreFault, type BlobStore, type Describer, type ImageMediaType, type Job, type JobError, type Jobs, type Logger } from '@depict/shared';
 
 export interface ProcessorOptions {
-  readonly store: JobStore;
+  /** Every transition and what follows it (jobs.ts). */
+  readonly jobs: Jobs;
   readonly blobs: BlobStore;
   readonly describer: Describer;
   readonly logger: Logger;
@@ -20,14 +12,6 @@ export interface ProcessorOptions {
   readonly timeoutMs: number;
   /** Writes that wait out a store outage (store-retry.ts). */
   readonly storeRetry: StoreRetry;
-  readonly events?: { publish(event: { job_id: string; status: 'queued' | 'processing' | 'done' | 'failed' }): void };
-  /** Called once a job has its final state (for webhooks). */
-  readonly onFinished?: (jobId: string) => void;
-  /**
-   * A failed job's upload is kept this long so the job can be retried (the sweeper
-   * removes it after); 0 deletes it at once.
-   */
-  readonly failedRetentionMs: number;
   /** Called when a job was handed back to wait (the vision breaker is open): enqueue it again after `delayMs`. */
   readonly onDeferred?: (jobId: string, delayMs: number) => void;
   /** Hears every delivery's outcome, with who described it (done, failed) and how long it took. */
@@ -95,15 +79,13 @@ export class JobProcessor {
   }
 
   private async run(jobId: string, report: { describer?: string }): Promise<Outcome> {
-    const { store, describer, logger, leaseMs, maxAttempts, timeoutMs, storeRetry } = this.options;
-    let job: Awaited<ReturnType<JobStore['claim']>>;
+    const { jobs, describer, logger, leaseMs, maxAttempts, timeoutMs, storeRetry } = this.options;
+    const store = jobs.store;
+    let job: Job | undefined;
     try {
-      job = await storeRetry.write('claim', { job_id: jobId }, () => store.claim(jobId, { leaseMs, maxAttempts, describer: describer.name }));
-      if (!job && (await storeRetry.write('fail exhausted', { job_id: jobId }, () => store.failExhausted(jobId, maxAttempts)))) {
-        this.options.events?.publish({ job_id: jobId, status: 'failed' });
-        this.options.onFinished?.(jobId);
+      job = await storeRetry.write('claim', { job_id: jobId }, () => jobs.claim(jobId, { leaseMs, maxAttempts, describer: describer.name }));
+      if (!job && (await storeRetry.write('fail exhausted', { job_id: jobId }, () => jobs.failExhausted(jobId, maxAttempts)))) {
         logger.warn({ job_id: jobId, attempts: maxAttempts }, 'job failed: out of attempts');
-        await this.dropFailedUpload(jobId);
         return 'failed';
       }
     } catch (err) {
@@ -117,7 +99,6 @@ export class JobProcessor {
 
     const attempt = job.attempts;
     const log = logger.child({ job_id: jobId, attempt });
-    this.options.events?.publish({ job_id: jobId, status: 'processing' });
     const controller = new AbortController();
     this.inFlight.set(jobId, controller);
     const timer = setTimeout(() => controller.abort(new Stopped('timeout')), timeoutMs);
@@ -141,12 +122,9 @@ export class JobProcessor {
     };
     try {
       const result = await this.describe(job, controller.signal, beforeModelCall);
-      if (await storeRetry.write('complete', fields, () => store.complete(jobId, attempt, result))) {
-        this.options.events?.publish({ job_id: jobId, status: 'done' });
-        this.options.onFinished?.(jobId);
+      if (await storeRetry.write('complete', fields, () => jobs.complete(jobId, attempt, result))) {
         report.describer = result.generatedBy;
         log.info({ generated_by: result.generatedBy, ms: Math.round(performance.now() - started) }, 'job done');
-        await this.dropUpload(jobId, log);
         return 'done';
       }
       log.warn('result discarded: the job was taken over by another worker');
@@ -162,8 +140,7 @@ export class JobProcessor {
         return 'lost';
       }
       if (reason === 'shutdown') {
-        const released = await store.release(jobId, attempt).catch(() => false);
-        if (released) this.options.events?.publish({ job_id: jobId, status: 'queued' });
+        const released = await jobs.release(jobId, attempt).catch(() => false);
         log.info({ released }, 'job handed back: worker shutting down');
         return released ? 'released' : 'lost';
       }
@@ -174,9 +151,8 @@ export class JobProcessor {
         : undefined;
       if (wait) {
         // Not the job's failure: it waits, and this attempt does not count.
-        const released = await storeRetry.write('release', fields, () => store.release(jobId, attempt));
+        const released = await storeRetry.write('release', fields, () => jobs.release(jobId, attempt));
         if (!released) return 'lost';
-        this.options.events?.publish({ job_id: jobId, status: 'queued' });
         this.options.onDeferred?.(jobId, wait.ms);
         log.info({ code: wait.code, retry_in_ms: wait.ms }, 'job waits: describer or store unavailable');
         return 'deferred';
@@ -187,12 +163,9 @@ export class JobProcessor {
           : (await storeRetry.write('read upload', fields, () => this.options.blobs.exists(jobId)))
             ? toJobError(err)
             : UPLOAD_MISSING; // asked only now: a stat per job would cost every job
-      if (await storeRetry.write('fail', fields, () => store.fail(jobId, error, attempt))) {
-        this.options.events?.publish({ job_id: jobId, status: 'failed' });
-        this.options.onFinished?.(jobId);
+      if (await storeRetry.write('fail', fields, () => jobs.fail(jobId, error, attempt))) {
         report.describer = describer.name;
         log.warn({ err, code: error.code, ms: Math.round(performance.now() - started) }, 'job failed');
-        await this.dropFailedUpload(jobId);
         return 'failed';
       }
       return 'lost';
@@ -203,22 +176,8 @@ export class JobProcessor {
     }
   }
 
-  /** A failed job is a dead letter: its upload stays for a retry, unless retention is 0. */
-  private async dropFailedUpload(jobId: string): Promise<void> {
-    if (this.options.failedRetentionMs === 0) await this.dropUpload(jobId, this.options.logger);
-  }
-
-  /** The upload of a finished job; one that cannot be removed now is the sweeper's (an orphan of a finished job). */
-  private async dropUpload(jobId: string, log: Logger): Promise<void> {
-    try {
-      await this.options.blobs.delete(jobId);
-    } catch (err) {
-      log.warn({ job_id: jobId, err }, 'upload not removed; the sweeper will');
-    }
-  }
-
   /** The describer's answer, or the reason this job was stopped, whichever comes first. */
-  private async describe(job: NonNullable<Awaited<ReturnType<JobStore['claim']>>>, signal: AbortSignal, beforeModelCall: () => Promise<void>) {
+  private async describe(job: Job, signal: AbortSignal, beforeModelCall: () => Promise<void>) {
     const { blobs, describer } = this.options;
     const stopped = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);

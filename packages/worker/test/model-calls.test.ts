@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { JobStore, LocalBlobStore, createLogger, newJobId, type Describer } from '@depict/shared';
+import { JobStore, Jobs, LocalBlobStore, createLogger, newJobId, type Describer } from '@depict/shared';
 import { JobProcessor } from '../src/job-processor.js';
 import { StoreRetry } from '../src/store-retry.js';
 import { submit, waitForResult } from '../../../test-support/api.js';
@@ -113,8 +113,9 @@ check('an attempt that lost its job makes no call; the attempt that took it over
       },
     });
     // A lease long enough that no heartbeat runs: only the check before the call can notice the takeover.
+    const jobs = new Jobs({ store, blobs, events: { publish: () => undefined }, logger, failedRetentionMs: 0 });
     const processor = (describer: Describer) =>
-      new JobProcessor({ store, blobs, describer, logger, leaseMs: 600_000, maxAttempts: 3, timeoutMs: 60_000, storeRetry: new StoreRetry(logger), failedRetentionMs: 0 });
+      new JobProcessor({ jobs, blobs, describer, logger, leaseMs: 600_000, maxAttempts: 3, timeoutMs: 60_000, storeRetry: new StoreRetry(logger) });
 
     const first = processor(model(gate)).process(jobId);
     await waitFor('the first attempt to hold the job', async () => ((await store.get(jobId))?.status === 'processing' ? true : undefined));
