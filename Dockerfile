@@ -4,13 +4,14 @@ WORKDIR /app
 # better-sqlite3 compiles from source.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
-COPY packages/shared/package.json packages/shared/
+COPY packages/contract/package.json packages/contract/
+COPY packages/core/package.json packages/core/
 COPY packages/server/package.json packages/server/
 COPY packages/worker/package.json packages/worker/
 COPY packages/sdk/package.json packages/sdk/
 RUN npx --yes pnpm@12.4.2 install --frozen-lockfile
 COPY packages packages
-RUN npx tsc -b packages/shared packages/server packages/worker packages/sdk \
+RUN npx tsc -b packages/contract packages/core packages/server packages/worker packages/sdk \
  && npx --yes pnpm@12.4.2 prune --prod
 
 FROM node:20-bookworm-slim

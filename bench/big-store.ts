@@ -9,7 +9,7 @@
 // walked by their keyset cursor, first pages against the deepest ones.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { newJobId } from '../packages/shared/dist/index.js';
+import { newJobId } from '../packages/core/dist/index.js';
 import { scene } from '../test-support/images.js';
 import { Stack } from '../test-support/processes.js';
 
@@ -26,7 +26,7 @@ interface SqliteDb {
   transaction(fn: () => void): () => void;
   close(): void;
 }
-const SQLite = createRequire(path.resolve('packages/shared/package.json'))('better-sqlite3') as new (file: string) => SqliteDb;
+const SQLite = createRequire(path.resolve('packages/core/package.json'))('better-sqlite3') as new (file: string) => SqliteDb;
 
 function seed(dataDir: string, rows: number): string[] {
   const db = new SQLite(path.join(dataDir, 'depict.sqlite'));

@@ -10,7 +10,7 @@
 // endpoint of bench/submit.ts does none of these.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { JobStore, LocalBlobStore, createLogger, createQueue, enqueue, newJobId, parseConfig } from '../packages/shared/dist/index.js';
+import { JobStore, LocalBlobStore, createLogger, createQueue, enqueue, newJobId, parseConfig } from '../packages/core/dist/index.js';
 import { checkImage } from '../packages/server/dist/image-check.js';
 import { ProofGate } from '../packages/server/dist/proof-gate.js';
 import { scene } from '../test-support/images.js';

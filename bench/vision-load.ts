@@ -2,7 +2,7 @@
 // through the real server, and reading the jobs' own times back from the job store.
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { JobStore } from '../packages/shared/dist/index.js';
+import { JobStore } from '../packages/core/dist/index.js';
 import { submit } from '../test-support/api.js';
 import { scene } from '../test-support/images.js';
 import type { Stack } from '../test-support/processes.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { loadConfig } = await import(pathToFileURL(path.join(root, 'packages/shared/dist/index.js')).href);
+const { loadConfig } = await import(pathToFileURL(path.join(root, 'packages/core/dist/index.js')).href);
 
 let config;
 try {

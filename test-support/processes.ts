@@ -218,8 +218,8 @@ export class Stack {
    * A blob store over this stack's uploads wherever they are: files under DATA_DIR, or
    * rows in the job store (small ones). For tests that look for leftovers or lose one.
    */
-  private async withUploads<T>(use: (blobs: import('../packages/shared/dist/index.js').BlobStore) => Promise<T>): Promise<T> {
-    const { JobStore, LocalBlobStore } = await import('../packages/shared/dist/index.js');
+  private async withUploads<T>(use: (blobs: import('../packages/core/dist/index.js').BlobStore) => Promise<T>): Promise<T> {
+    const { JobStore, LocalBlobStore } = await import('../packages/core/dist/index.js');
     const store = await JobStore.open({ dataDir: this.dataDir, databaseUrl: this.databaseUrl });
     try {
       return await use(store.inlineUploads(new LocalBlobStore(this.dataDir), 0));

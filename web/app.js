@@ -2,6 +2,7 @@
 // until it is done or failed.
 
 import { ApiError, getResult, retryJob, storeApiKey, storedApiKey, submitImage } from './api.js';
+import { CODES } from './codes.js';
 import { JobCard } from './job-card.js';
 
 /** Between two polls of a queued or processing job, whatever Retry-After says. */
@@ -53,7 +54,8 @@ function asApiError(err) {
  * other failed job gets "Try again", which retries it on the server (keeping its
  * history) or, once the server has let go of the upload, sends the file again.
  */
-const FINAL_JOB_ERRORS = new Set(['corrupt_image', 'too_many_pixels', 'too_many_scans', 'too_large_to_decode', 'unsupported_media_type']);
+/** A job failure that trying again cannot change (codes.js is served from the contract). */
+const isFinal = (code) => Boolean(CODES[code]) && !CODES[code].retry;
 
 async function retryFailed(card, jobId, file) {
   card.retrying();
@@ -91,7 +93,7 @@ async function follow(card, jobId, file) {
     if (result.status === 'done') return card.done(result);
     if (result.status === 'failed') {
       const error = result.error || { code: 'unknown', message: 'The job failed.' };
-      const onRetry = FINAL_JOB_ERRORS.has(error.code) ? undefined : () => void retryFailed(card, jobId, file);
+      const onRetry = isFinal(error.code) ? undefined : () => void retryFailed(card, jobId, file);
       return card.fail(error, { onRetry });
     }
     if (result.status === 'canceled') return card.fail({ code: 'canceled', message: '' });

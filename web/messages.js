@@ -10,7 +10,8 @@ export const STATE_LABEL = {
   canceled: 'Canceled',
 };
 
-const PLAIN_WORDS = {
+/** Words for every code in the contract's table (codes.js), and for the few this page makes itself. */
+export const PLAIN_WORDS = {
   // Refused at upload.
   too_large: 'This file is too large to upload.',
   unsupported_media_type: 'This file is not a PNG or JPEG image.',
@@ -22,12 +23,19 @@ const PLAIN_WORDS = {
   no_file: 'No file reached the server.',
   too_many_files: 'Only one image can be sent at a time.',
   bad_request: 'The server could not read the upload.',
+  upload_timeout: 'The upload took too long to arrive.',
+  idempotency_conflict: 'This upload reused a key that belongs to another upload.',
+  conflict: 'The job is being described right now, so this cannot be done to it.',
+  host_not_allowed: 'This server does not answer under the address in your browser.',
   // Not allowed.
   unauthorized: 'This server needs an API key. Enter it above, then try again.',
   // Asked too early, too often, or about something gone.
   rate_limited: 'Too many uploads right now. Wait a moment and try again.',
   not_ready: 'The service is starting up or not ready. Try again shortly.',
   busy: 'The server is busy right now. Try again shortly.',
+  too_many_uploads: 'Too many uploads at once from here. They go on as the others finish.',
+  store_unavailable: 'The server cannot reach its database right now. Try again shortly.',
+  insufficient_storage: 'The server is out of storage space right now. Try again later.',
   not_found: 'The server no longer knows this job.',
   unreachable: 'The server could not be reached. Check your connection, then try again.',
   bad_response: 'The server sent an answer this page does not understand.',
@@ -39,6 +47,7 @@ const PLAIN_WORDS = {
   vision_unreachable: 'The vision model could not be reached.',
   vision_timeout: 'The vision model took too long to answer.',
   vision_empty_answer: 'The vision model gave no description.',
+  vision_breaker_open: 'The vision model failed several times in a row, so it is given a rest.',
   too_many_attempts: 'Describing this image was started several times and never finished.',
   timeout: 'Describing this image took longer than the time limit.',
   upload_missing: 'The uploaded file was lost before it could be described.',

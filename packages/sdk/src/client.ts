@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, isNonJsonSerializable, splitLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '@depict/server';
-import type * as Api from '@depict/shared';
+import type * as Api from '@depict/contract';
 import { DepictJobFailedError, DepictTimeoutError, toApiError } from './errors.js';
 
 // The public types are the API's zod schemas' types (the router's outputs are built from

@@ -1,4 +1,5 @@
 import { TRPCClientError } from '@trpc/client';
+import { mayPassOnRetry } from '@depict/contract';
 
 /** The server refused a call; `code` is the API's stable error code, `status` the HTTP status. */
 export class DepictApiError extends Error {
@@ -11,6 +12,11 @@ export class DepictApiError extends Error {
   ) {
     super(message, options);
   }
+
+  /** Whether asking again later may succeed (busy, rate limited, store unavailable...), from the contract's codes table. */
+  get retryable(): boolean {
+    return this.code === 'unreachable' || mayPassOnRetry(this.code);
+  }
 }
 
 /** The job ran and failed; `code` and the message say why. */
@@ -22,6 +28,11 @@ export class DepictJobFailedError extends Error {
     message: string,
   ) {
     super(message);
+  }
+
+  /** Whether `client.retry(jobId)` may succeed: nothing is wrong with the image itself. */
+  get retryable(): boolean {
+    return mayPassOnRetry(this.code);
   }
 }
 

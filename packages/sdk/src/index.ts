@@ -16,3 +16,4 @@ export {
   type SubmitResponse,
 } from './client.js';
 export { DepictApiError, DepictJobFailedError, DepictTimeoutError } from './errors.js';
+export { CODES, mayPassOnRetry, type Code, type ErrorCode, type JobFailureCode } from '@depict/contract';

@@ -1,5 +1,6 @@
-// The SDK as its users get it: packed into a tarball, installed into a fresh Node
-// project outside the workspace (no @depict/server, no @depict/shared), type-checked
+// The SDK as its users get it: packed into a tarball with the contract it depends on,
+// installed into a fresh Node project outside the workspace (no @depict/server, no
+// @depict/core), type-checked
 // with tsc and run against a live server. Its types must be real, not `any`: the
 // consumer below holds @ts-expect-error lines that fail the compile if they are.
 import { execFile } from 'node:child_process';
@@ -50,15 +51,18 @@ packaged.after(async () => {
   await project.remove();
 });
 
-packaged('the packed SDK installs alone, type-checks with tsc and describes an image', async () => {
-  const sdkDir = path.join(REPO_ROOT, 'packages/sdk');
-  await run('npx', ['--yes', 'pnpm@12.4.2', 'pack', '--pack-destination', project.path], { cwd: sdkDir });
-  const tarball = (await readdir(project.path)).find((name) => name.endsWith('.tgz'));
-  assert.ok(tarball, 'pnpm pack wrote a tarball');
-
-  const { stdout: listing } = await run('tar', ['-tzf', path.join(project.path, tarball!)]);
-  assert.ok(listing.includes('package/dist/depict-sdk.d.ts'), 'bundled declarations are packed');
-  assert.not.ok(/package\/(src|test)\//.test(listing), 'sources and tests stay out of the tarball');
+packaged('the packed SDK installs with the contract alone, type-checks with tsc and describes an image', async () => {
+  const pack = async (dir: string, prefix: string) => {
+    await run('npx', ['--yes', 'pnpm@12.4.2', 'pack', '--pack-destination', project.path], { cwd: path.join(REPO_ROOT, dir) });
+    const tarball = (await readdir(project.path)).find((name) => name.startsWith(prefix) && name.endsWith('.tgz'));
+    assert.ok(tarball, `pnpm pack wrote ${prefix}'s tarball`);
+    const { stdout: listing } = await run('tar', ['-tzf', path.join(project.path, tarball!)]);
+    assert.ok(listing.includes('package/dist/index.d.ts'), `${prefix}'s declarations are packed`);
+    assert.not.ok(/package\/(src|test)\//.test(listing), 'sources and tests stay out of the tarball');
+    return tarball!;
+  };
+  const contract = await pack('packages/contract', 'depict-contract-');
+  const tarball = await pack('packages/sdk', 'depict-sdk-');
 
   await writeFile(path.join(project.path, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   await writeFile(
@@ -69,14 +73,14 @@ packaged('the packed SDK installs alone, type-checks with tsc and describes an i
     }),
   );
   await writeFile(path.join(project.path, 'consumer.ts'), CONSUMER);
-  // Only the tarball and what any TypeScript user has: the registry serves the SDK's own
-  // dependencies (@trpc/client, zod, eventsource), nothing comes from the workspace.
+  // Only the two tarballs and what any TypeScript user has: the registry serves the SDK's
+  // own dependencies (@trpc/client, zod, eventsource), nothing else comes from the workspace.
   await run(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `./${tarball}`, 'typescript@5.9.3', '@types/node@20'],
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `./${contract}`, `./${tarball}`, 'typescript@5.9.3', '@types/node@20'],
     { cwd: project.path, timeout: 240_000 },
   );
-  assert.equal(await readdir(path.join(project.path, 'node_modules/@depict')), ['sdk'], 'no other workspace package came along');
+  assert.equal(await readdir(path.join(project.path, 'node_modules/@depict')), ['contract', 'sdk'], 'no other workspace package came along');
 
   await run(path.join(project.path, 'node_modules/.bin/tsc'), ['-p', '.'], { cwd: project.path }).catch((err: { stdout?: string }) => {
     assert.unreachable(`tsc failed:\n${err.stdout}`);

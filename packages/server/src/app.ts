@@ -6,7 +6,8 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import swaggerUiPath from 'swagger-ui-dist/absolute-path.js';
 import cors from 'cors';
 import helmet from 'helmet';
-import { DepictError, REPO_ROOT, errorBody, type ErrorCode } from '@depict/shared';
+import { CODES, DepictError, errorBody, type ErrorCode } from '@depict/contract';
+import { REPO_ROOT } from '@depict/core';
 import type { RateLimit } from './rate-limit.js';
 import { canonicalRequest, requestGate } from './request-gate.js';
 import { UploadSlots } from './upload-slots.js';
@@ -139,6 +140,11 @@ function routes(deps: AppDeps, options: { version: string; rateLimit: RateLimit 
   });
   app.get('/ui', withCsp(UI_CSP), (_req, res) => {
     res.sendFile(path.join(WEB_DIR, 'index.html'));
+  });
+  // The codes table as an ES module for the UI, made from the contract: the one place every code is written.
+  const codesModule = `// Made by the server from @depict/contract's codes.ts.\nexport const CODES = ${JSON.stringify(CODES)};\n`;
+  app.get('/static/codes.js', withCsp(UI_CSP), (_req, res) => {
+    res.type('text/javascript').send(codesModule);
   });
   // Public: whatever is not a file here ends here, as a 404, and reaches no other route.
   app.use('/static', withCsp(UI_CSP), express.static(WEB_DIR, { index: false, fallthrough: false }));

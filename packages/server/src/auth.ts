@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Response } from 'express';
-import { DepictError, bearerToken, isOneOf } from '@depict/shared';
+import { DepictError } from '@depict/contract';
+import { bearerToken, isOneOf } from '@depict/core';
 
 /**
  * Whom a request acts for. With API keys, an owner hash from a valid key; without them,

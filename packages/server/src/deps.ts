@@ -1,4 +1,4 @@
-import type { CircuitBreaker, JobEventSubscriber, Jobs, Runtime } from '@depict/shared';
+import type { CircuitBreaker, JobEventSubscriber, Jobs, Runtime } from '@depict/core';
 import type { ProofGate } from './proof-gate.js';
 
 /** The parts the server is built from; tests pass real ones made in a temp directory. */

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { DepictError, PNG_SIGNATURE, checkJpegLimits, checkPngLimits, jpegLayoutOf, readPngHeader, type DecodeLimits, type ImageMediaType } from '@depict/shared';
+import { DepictError, type ImageMediaType } from '@depict/contract';
+import { PNG_SIGNATURE, checkJpegLimits, checkPngLimits, jpegLayoutOf, readPngHeader, type DecodeLimits } from '@depict/core';
 import { inflatedSize, provesDecodable } from './png-check.js';
 import type { ProofGate } from './proof-gate.js';
 import type { FileBody } from './upload-storage.js';

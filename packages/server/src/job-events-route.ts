@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import { isTerminal, statusView } from '@depict/shared';
+import { isTerminal } from '@depict/contract';
+import { statusView } from '@depict/core';
 import { accessOf, ownerScope } from './auth.js';
 import { findOwnedJob } from './owned-job.js';
 import type { AppDeps } from './deps.js';

@@ -1,23 +1,8 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
-import {
-  DeleteResponse,
-  DepictError,
-  JobIdInput,
-  ListInput,
-  ListResponse,
-  ResultResponse,
-  RetryManyInput,
-  RetryManyResponse,
-  StatusResponse,
-  StatsResponse,
-  StatusInput,
-  isTerminal,
-  resultView,
-  statusView,
-  SubmitResponse,
-} from '@depict/shared';
+import { DeleteResponse, DepictError, JobIdInput, ListInput, ListResponse, ResultResponse, RetryManyInput, RetryManyResponse, StatusResponse, StatsResponse, StatusInput, isTerminal, SubmitResponse } from '@depict/contract';
+import { resultView, statusView } from '@depict/core';
 import type { AppDeps } from './deps.js';
 import { acceptUpload, cleanFilename, idempotencyClaims, submissionFields } from './submission.js';
 import { nextChange } from './job-watch.js';

@@ -1,4 +1,5 @@
-import type { JobStore, StatsResponse } from '@depict/shared';
+import type { StatsResponse } from '@depict/contract';
+import type { JobStore } from '@depict/core';
 
 /** How many recently finished jobs the medians are taken over. */
 const SAMPLE = 1000;

@@ -1,4 +1,4 @@
-import type { Job } from '@depict/shared';
+import type { Job } from '@depict/core';
 import type { AppDeps } from './deps.js';
 
 /** A watcher also re-reads the store this often, in case a pub/sub message was lost. */

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import sharp from 'sharp';
-import { JobEventSubscriber, Jobs, Sweeper, createVisionBreaker, openRuntime } from '@depict/shared';
+import { JobEventSubscriber, Jobs, Sweeper, createVisionBreaker, openRuntime } from '@depict/core';
 import { createApp } from './app.js';
 import { enqueueSoon } from './submission.js';
 import { ProofGate } from './proof-gate.js';

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import { JOB_STATUSES, createMetricsRegistry, registerBreakerGauge } from '@depict/shared';
+import { JOB_STATUSES } from '@depict/contract';
+import { createMetricsRegistry, registerBreakerGauge } from '@depict/core';
 import type { AppDeps } from './deps.js';
 
 /** A path's route for a label: ids become `:job_id`, so the label set stays small. */

@@ -1,6 +1,6 @@
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { z } from 'zod';
-import { ErrorBody, SubmitResponse } from '@depict/shared';
+import { ErrorBody, SubmitResponse } from '@depict/contract';
 import type { AppRouter } from './router.js';
 
 const errorContent = { 'application/json': { schema: ErrorBody } };

@@ -1,4 +1,5 @@
-import { DepictError, type Job, type JobStore } from '@depict/shared';
+import { DepictError } from '@depict/contract';
+import type { Job, JobStore } from '@depict/core';
 
 /** The shape of every job id this service gives out (a UUID); nothing else is looked up. */
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,4 +1,4 @@
-import { DepictError } from '@depict/shared';
+import { DepictError } from '@depict/contract';
 
 /** Where a page of GET /jobs ended: its last row's (created_at, job_id), the store's keyset. */
 export interface PagePosition {

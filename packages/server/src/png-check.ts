@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { crc32, inflate } from 'node:zlib';
-import { PNG_COLOUR_TYPES, PNG_SIGNATURE, type PngHeader } from '@depict/shared';
+import { PNG_COLOUR_TYPES, PNG_SIGNATURE, type PngHeader } from '@depict/core';
 
 /**
  * The inflate is most of the proof's CPU, and it runs on libuv's thread pool, beside the

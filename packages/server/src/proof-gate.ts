@@ -1,4 +1,4 @@
-import { DepictError } from '@depict/shared';
+import { DepictError } from '@depict/contract';
 
 export interface ProofGateOptions {
   /** Proofs that run at once (PROOF_CONCURRENCY). */

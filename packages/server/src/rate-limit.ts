@@ -1,6 +1,7 @@
 import redis from 'redis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { DepictError, type Config, type Logger } from '@depict/shared';
+import { DepictError } from '@depict/contract';
+import type { Config, Logger } from '@depict/core';
 import type { Access } from './auth.js';
 
 export interface RateLimit {

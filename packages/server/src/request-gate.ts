@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { DepictError, bearerToken, isOneOf, type Config } from '@depict/shared';
+import { DepictError } from '@depict/contract';
+import { bearerToken, isOneOf, type Config } from '@depict/core';
 import { recordAccess, resolveAccess, type Access } from './auth.js';
 import { canonicalTarget } from './request-target.js';
 import { limitKey, type RateLimit } from './rate-limit.js';

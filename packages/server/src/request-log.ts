@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Logger } from '@depict/shared';
+import type { Logger } from '@depict/core';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
-import { DepictError, RESULT_RETRY_AFTER_S, errorBody } from '@depict/shared';
+import { DepictError, RESULT_RETRY_AFTER_S, errorBody } from '@depict/contract';
 import type { AppDeps } from './deps.js';
 import type { AppRouter } from './router.js';
 import type { Context } from './trpc.js';

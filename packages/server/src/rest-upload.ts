@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { DepictError, errorBody, removeFile, type BatchSubmitResponse } from '@depict/shared';
+import { DepictError, errorBody, type BatchSubmitResponse } from '@depict/contract';
+import { removeFile } from '@depict/core';
 import type { AppDeps } from './deps.js';
 import { accessOf, ownerScope } from './auth.js';
 import { limitKey } from './rate-limit.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DepictError, IDEMPOTENCY_WINDOW_MS, removeFile, checkWebhookTarget, JobOptions, enqueue, newJobId, type Logger, type SubmitResponse } from '@depict/shared';
+import { DepictError, IDEMPOTENCY_WINDOW_MS, JobOptions, type SubmitResponse } from '@depict/contract';
+import { removeFile, checkWebhookTarget, enqueue, newJobId, type Logger } from '@depict/core';
 import { ZodError } from 'zod';
 import type { AppDeps } from './deps.js';
 import { checkImage } from './image-check.js';

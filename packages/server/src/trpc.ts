@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
-import { DepictError, type ErrorCode } from '@depict/shared';
+import { DepictError, type ErrorCode } from '@depict/contract';
 import type { AppDeps } from './deps.js';
 import { accessOf, ownerScope } from './auth.js';
 import { limitKey } from './rate-limit.js';

@@ -1,4 +1,4 @@
-import { DepictError } from '@depict/shared';
+import { DepictError } from '@depict/contract';
 
 export interface UploadLimits {
   /** Uploads received at once, by everyone. */

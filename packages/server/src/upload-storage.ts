@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
-import { asDiskError, removeFile } from '@depict/shared';
+import { asDiskError, removeFile } from '@depict/core';
 
 /** Enough of a file's start to sniff its format and read a PNG's IHDR (which ends at byte 33). */
 export const HEAD_BYTES = 64;

@@ -249,7 +249,7 @@ hostile('an upload that trickles slower than UPLOAD_TIMEOUT_MS: 408 upload_timeo
 });
 
 hostile('stored file names are cleaned: no path, no NUL, at most 255 characters', async () => {
-  const { JobStore } = await import('@depict/shared');
+  const { JobStore } = await import('@depict/core');
   const store = await JobStore.open({ dataDir: stack.dataDir, databaseUrl: stack.databaseUrl });
   const all = await readdir(path.join(stack.dataDir, 'uploads'));
   assert.ok(all.every((n) => n === 'tmp' || /^[0-9a-f-]{36}$/.test(n)), `only job ids on disk: ${all}`);

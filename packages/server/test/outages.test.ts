@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { JobStore } from '@depict/shared';
+import { JobStore } from '@depict/core';
 import { get, submit, waitForResult } from '../../../test-support/api.js';
 import { png } from '../../../test-support/images.js';
 import { waitFor } from '../../../test-support/ports.js';

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Sharp } from 'sharp';
 import { checkImage } from '../src/image-check.js';
-import { PNG_SIGNATURE, parseConfig, readPngHeader } from '@depict/shared';
+import { PNG_SIGNATURE, parseConfig, readPngHeader } from '@depict/core';
 import { inflatedSize, provesDecodable } from '../src/png-check.js';
 import { ProofGate } from '../src/proof-gate.js';
 import { scene, sharp } from '../../../test-support/images.js';

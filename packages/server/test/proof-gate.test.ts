@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DepictError } from '@depict/shared';
+import { DepictError } from '@depict/contract';
 import { ProofGate } from '../src/proof-gate.js';
 
 /** The turns libvips proofs take: bounded in number, memory, queue and time. */

@@ -29,7 +29,7 @@ function assertNoneLoaded(modules: string[]): void {
 }
 
 test('the server loads neither a browser bundle nor a client it is not configured for', () => {
-  const modules = modulesLoadedBy([src('server/src/app.ts'), src('server/src/rate-limit.ts'), src('shared/src/index.ts')]);
+  const modules = modulesLoadedBy([src('server/src/app.ts'), src('server/src/rate-limit.ts'), src('core/src/index.ts'), src('contract/src/index.ts')]);
   assert.ok(modules.some((m) => /[\\/]node_modules[\\/]express[\\/]/.test(m)), 'express, at least, is seen');
   assertNoneLoaded(modules);
 });

@@ -1,5 +1,6 @@
 import { StoreRetryStopped, type StoreRetry } from './store-retry.js';
-import { DescribeError, isStoreFault, type BlobStore, type Describer, type ImageMediaType, type Job, type JobError, type Jobs, type Logger } from '@depict/shared';
+import { DescribeError, type Describer, type ImageMediaType, type JobError } from '@depict/contract';
+import { isStoreFault, type BlobStore, type Job, type Jobs, type Logger } from '@depict/core';
 
 export interface ProcessorOptions {
   /** Every transition and what follows it (jobs.ts). */

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { createVisionBreaker, openRuntime } from '@depict/shared';
+import { createVisionBreaker, openRuntime } from '@depict/core';
 import { selectDescriber } from './describers/select-describer.js';
 import { createWorker } from './worker.js';
 

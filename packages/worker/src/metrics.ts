@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { bearerToken, createMetricsRegistry, errorBody, isOneOf, registerBreakerGauge, type CircuitBreaker, type Logger } from '@depict/shared';
+import { errorBody } from '@depict/contract';
+import { bearerToken, createMetricsRegistry, isOneOf, registerBreakerGauge, type CircuitBreaker, type Logger } from '@depict/core';
 import type { Outcome } from './job-processor.js';
 
 /** A worker's metrics: how long jobs take by describer and outcome, and how many run now. */

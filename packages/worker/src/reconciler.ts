@@ -1,4 +1,4 @@
-import { Periodic, enqueue, type DescribeQueue, type JobStore, type Logger } from '@depict/shared';
+import { Periodic, enqueue, type DescribeQueue, type JobStore, type Logger } from '@depict/core';
 
 export interface ReconcilerOptions {
   readonly store: JobStore;

@@ -1,4 +1,4 @@
-import { storeFaultOf, type Logger } from '@depict/shared';
+import { storeFaultOf, type Logger } from '@depict/core';
 
 /** Waits between tries while the store is away: from a quarter second, doubling, to five seconds. */
 const FIRST_WAIT_MS = 250;

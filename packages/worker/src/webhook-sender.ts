@@ -1,13 +1,5 @@
-import {
-  Periodic,
-  guardedRequest,
-  resultView,
-  signWebhook,
-  type Job,
-  type JobStore,
-  type Logger,
-  type WebhookState,
-} from '@depict/shared';
+import type { WebhookState } from '@depict/contract';
+import { Periodic, guardedRequest, resultView, signWebhook, type Job, type JobStore, type Logger } from '@depict/core';
 
 export interface WebhookOptions {
   readonly store: JobStore;

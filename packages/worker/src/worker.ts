@@ -1,13 +1,5 @@
-import {
-  Jobs,
-  QUEUE_DEFAULTS,
-  QueueConnection,
-  enqueue,
-  type CircuitBreaker,
-  type DescribeQueue,
-  type Describer,
-  type Runtime,
-} from '@depict/shared';
+import type { Describer } from '@depict/contract';
+import { Jobs, QUEUE_DEFAULTS, QueueConnection, enqueue, type CircuitBreaker, type DescribeQueue, type Runtime } from '@depict/core';
 import type { Server } from 'node:http';
 import { JobProcessor } from './job-processor.js';
 import { WorkerMetrics } from './metrics.js';

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { DepictError, DescribeError, type DecodeLimits, type Describer, type Description, type DescribeOptions, type ImageInput } from '@depict/shared';
+import { DepictError, DescribeError, type Describer, type Description, type DescribeOptions, type ImageInput, isJobFailureCode } from '@depict/contract';
+import type { DecodeLimits } from '@depict/core';
 import { analyzeImage } from './facts.js';
 import { OcrEngine, type OcrMode } from './ocr.js';
 import { describeFacts } from './wording.js';
@@ -30,7 +31,7 @@ export function createAnalyzerDescriber(options: AnalyzerOptions = { ocr: 'auto'
         analysis = await analyzeImage(image.source, { ocr: options.ocr, ocrEngine, revealGps: options.revealGps, limits: options.limits });
       } catch (err) {
         // Past a decode limit: the same code the server would have refused the upload with.
-        if (err instanceof DepictError) throw new DescribeError(err.code, err.message, { cause: err });
+        if (err instanceof DepictError && isJobFailureCode(err.code)) throw new DescribeError(err.code, err.message, { cause: err });
         const reason = err instanceof Error ? err.message : String(err);
         throw new DescribeError('corrupt_image', `The image could not be decoded: ${reason}`, { cause: err });
       }

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import sharp from 'sharp';
-import { DEFAULT_DECODE_LIMITS, checkDecodeLimits, type DecodeLimits } from '@depict/shared';
+import { DEFAULT_DECODE_LIMITS, checkDecodeLimits, type DecodeLimits } from '@depict/core';
 
 /** What the file's header says, before any pixel is decoded. */
 export interface HeaderFacts {

@@ -1,4 +1,4 @@
-import type { DecodeLimits } from '@depict/shared';
+import type { DecodeLimits } from '@depict/core';
 import type { Analysis, Kind, TextFacts } from './analysis-schema.js';
 import { rgbOfHex, rgbToLab } from './colour-space.js';
 import { decodeForAnalysis, type DecodedImage } from './decode.js';

@@ -1,4 +1,5 @@
-import { DescribeError, type Describer, type DescribeOptions, type Description, type ImageInput, type Logger } from '@depict/shared';
+import { DescribeError, type Describer, type DescribeOptions, type Description, type ImageInput, isVisionFailure } from '@depict/contract';
+import type { Logger } from '@depict/core';
 
 /**
  * The vision model first; when it keeps failing (after the SDK's own retries), the
@@ -20,7 +21,7 @@ export class FallbackDescriber implements Describer {
     try {
       return await this.primary.describe(image, options);
     } catch (err) {
-      if (options.signal?.aborted || !(err instanceof DescribeError) || !err.code.startsWith('vision_')) throw err;
+      if (options.signal?.aborted || !(err instanceof DescribeError) || !isVisionFailure(err.code)) throw err;
       this.logger.warn({ code: err.code, err: err.message }, 'vision API failed; describing offline');
       const result = await this.fallback.describe(image, options);
       return {

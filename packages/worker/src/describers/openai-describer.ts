@@ -3,20 +3,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import OpenAI from 'openai';
 import sharp from 'sharp';
-import {
-  DEFAULT_DECODE_LIMITS,
-  DepictError,
-  DescribeError,
-  checkDecodeLimits,
-  type DecodeLimits,
-  type BreakerTicket,
-  type CircuitBreaker,
-  type Describer,
-  type DescribeOptions,
-  type Description,
-  type ImageInput,
-  readImageStructure,
-} from '@depict/shared';
+import { DepictError, DescribeError, type Describer, type DescribeOptions, type Description, type ImageInput, isJobFailureCode } from '@depict/contract';
+import { DEFAULT_DECODE_LIMITS, checkDecodeLimits, type DecodeLimits, type BreakerTicket, type CircuitBreaker, readImageStructure } from '@depict/core';
 
 /** The vision model sees at most this many pixels on the long side; larger images only cost more. */
 export const MAX_VISION_SIDE = 2048;
@@ -178,7 +166,7 @@ export class OpenAIDescriber implements Describer {
       else if (err.transient) await breaker?.failed(ticket);
       else await breaker?.succeeded(ticket); // it answered: the service is up, this request was the problem
       // Past a decode limit: the same code the server would have refused the upload with.
-      if (err instanceof DepictError) throw new DescribeError(err.code, err.message, { cause: err });
+      if (err instanceof DepictError && isJobFailureCode(err.code)) throw new DescribeError(err.code, err.message, { cause: err });
       throw err;
     }
   }

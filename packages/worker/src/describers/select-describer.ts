@@ -1,4 +1,5 @@
-import type { CircuitBreaker, Config, Describer, Logger } from '@depict/shared';
+import type { Describer } from '@depict/contract';
+import type { CircuitBreaker, Config, Logger } from '@depict/core';
 import { createAnalyzerDescriber } from '../analyzer/index.js';
 import { FallbackDescriber } from './fallback-describer.js';
 

@@ -1,0 +1,5 @@
+export * from './api-schemas.js';
+export * from './codes.js';
+export * from './describer.js';
+export * from './errors.js';
+export * from './job-status.js';
