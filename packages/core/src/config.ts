@@ -2,214 +2,17 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
-import { z } from 'zod';
 import type { DecodeLimits } from './decode-limits.js';
+import { EnvSchema, type Env } from './config-schema.js';
+
+export { EnvSchema, type Env } from './config-schema.js';
 
 /**
- * The repository root: this file lives in packages/shared/{src,dist}/, so three levels
+ * The repository root: this file lives in packages/core/{src,dist}/, so three levels
  * up, in a checkout and in the container image alike.
  */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** An unset variable and an empty one mean the same: take the default. */
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-function withDefault<T extends z.ZodType>(schema: T, fallback: string) {
-  return z.preprocess((v) => (v === undefined || v === '' ? fallback : v), schema);
-}
-
-const positiveInt = z.coerce.number().int().positive();
-
-const redisUrl = z
-  .string()
-  .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://');
-
-const databaseUrl = optionalString.refine(
-  (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
-  'must be a postgres:// URL (leave unset for SQLite in DATA_DIR)',
-);
-
-const httpUrl = optionalString.refine(
-  (v) => v === undefined || /^https?:\/\//.test(v),
-  'must be an http:// or https:// URL',
-);
-
-const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
-
-/**
- * Every variable Depict reads, with its default, in one place. The env names are the
- * keys, so a validation error names the variable a person has to fix.
- */
-export const EnvSchema = z.object({
-  PORT: withDefault(z.coerce.number().int().min(0).max(65535), '8000'),
-  HOST: withDefault(z.string(), '127.0.0.1'),
-  REDIS_URL: withDefault(redisUrl, 'redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: withDefault(z.string().regex(/^[A-Za-z0-9:_.-]+$/, 'letters, digits and : _ . - only'), 'depict'),
-  DATA_DIR: withDefault(z.string(), './data'),
-  DATABASE_URL: databaseUrl,
-  STORE_TIMEOUT_MS: withDefault(positiveInt, '2000'),
-  S3_BUCKET: optionalString,
-  S3_ENDPOINT: httpUrl,
-  S3_REGION: withDefault(z.string().min(1), 'us-east-1'),
-  S3_FORCE_PATH_STYLE: withDefault(z.enum(['true', 'false']), 'false'),
-  S3_PREFIX: withDefault(z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'empty, or path segments each ending in /'), 'uploads/'),
-  S3_ACCESS_KEY_ID: optionalString,
-  S3_SECRET_ACCESS_KEY: optionalString,
-  MAX_UPLOAD_MB: withDefault(z.coerce.number().positive().max(1024), '20'),
-  INLINE_UPLOAD_KB: withDefault(z.coerce.number().int().min(0).max(1024), '64'),
-  BATCH_MAX: withDefault(z.coerce.number().int().min(1).max(1000), '20'),
-  UPLOAD_TIMEOUT_MS: withDefault(positiveInt, '120000'),
-  MAX_IMAGE_PIXELS: withDefault(positiveInt, String(100_000_000)),
-  MAX_JPEG_SCANS: withDefault(positiveInt, '100'),
-  MAX_DECODE_MB: withDefault(z.coerce.number().positive().max(65_536), '256'),
-  PROOF_CONCURRENCY: withDefault(positiveInt, '2'),
-  PROOF_QUEUE: withDefault(z.coerce.number().int().min(0).max(10_000), '32'),
-  PROOF_TIMEOUT_S: withDefault(z.coerce.number().int().min(1).max(3600), '10'),
-  OPENAI_API_KEY: optionalString,
-  OPENAI_VISION_MODEL: withDefault(z.string().min(1), 'gpt-4o-mini'),
-  OPENAI_BASE_URL: httpUrl,
-  OPENAI_TIMEOUT_MS: withDefault(positiveInt, '60000'),
-  OPENAI_MAX_RETRIES: withDefault(z.coerce.number().int().min(0).max(10), '2'),
-  OPENAI_FALLBACK: withDefault(z.enum(['analyzer', 'fail']), 'analyzer'),
-  VISION_BREAKER_FAILURES: withDefault(z.coerce.number().int().min(0).max(10_000), '5'),
-  VISION_BREAKER_COOLDOWN_S: withDefault(z.coerce.number().positive().max(86_400), '30'),
-  WORKER_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
-  WORKER_CONCURRENCY: withDefault(z.coerce.number().int().min(1).max(1024), '4'),
-  JOB_TIMEOUT_MS: withDefault(positiveInt, '180000'),
-  JOB_LEASE_MS: withDefault(z.coerce.number().int().min(300), '30000'),
-  MAX_ATTEMPTS: withDefault(z.coerce.number().int().min(1).max(100), '3'),
-  SHUTDOWN_GRACE_MS: withDefault(z.coerce.number().int().min(0), '30000'),
-  SWEEP_INTERVAL_MS: withDefault(positiveInt, '300000'),
-  RETENTION_DAYS: withDefault(z.coerce.number().min(0), '30'),
-  FAILED_RETENTION_HOURS: withDefault(z.coerce.number().min(0), '72'),
-  ORPHAN_UPLOAD_MS: withDefault(z.coerce.number().int().min(0), '3600000'),
-  RECONCILE_INTERVAL_MS: withDefault(positiveInt, '15000'),
-  RECONCILE_GRACE_MS: withDefault(z.coerce.number().int().min(0), '10000'),
-  ANALYZER_OCR: withDefault(z.enum(['auto', 'on', 'off']), 'auto'),
-  ANALYZER_REVEAL_GPS: withDefault(z.enum(['true', 'false']), 'false'),
-  WEBHOOK_SECRET: optionalString,
-  WEBHOOK_ALLOW_PRIVATE: withDefault(z.enum(['true', 'false']), 'false'),
-  WEBHOOK_RETRY_DELAYS_S: withDefault(
-    z.string().regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'a comma-separated list of whole seconds, such as 1,5,30'),
-    '1,5,30,120,600',
-  ),
-  API_KEYS: optionalString,
-  RATE_LIMIT_POINTS: withDefault(z.coerce.number().int().min(0), '6000'),
-  RATE_LIMIT_WINDOW_S: withDefault(positiveInt, '60'),
-  AUTH_FAILURE_LIMIT: withDefault(z.coerce.number().int().min(0), '20'),
-  METRICS_KEY: optionalString,
-  ALLOWED_HOSTS: optionalString,
-  UPLOADS_IN_FLIGHT: withDefault(z.coerce.number().int().min(1), '128'),
-  UPLOADS_PER_CALLER: withDefault(z.coerce.number().int().min(1), '32'),
-  UPLOAD_MEMORY_MB: withDefault(z.coerce.number().positive(), '256'),
-  CORS_ORIGINS: optionalString,
-  LOG_LEVEL: withDefault(logLevel, 'info'),
-});
-
-export type Env = z.infer<typeof EnvSchema>;
-
-export interface Config {
-  readonly port: number;
-  readonly host: string;
-  readonly redisUrl: string;
-  readonly queuePrefix: string;
-  /** Absolute. */
-  readonly dataDir: string;
-  readonly databaseUrl: string | undefined;
-  /** A job store query (or getting a connection) that takes longer fails as store_unavailable. */
-  readonly storeTimeoutMs: number;
-  /** Uploads in an S3 bucket instead of DATA_DIR/uploads; unset: local disk. */
-  readonly s3:
-    | {
-        readonly bucket: string;
-        readonly endpoint: string | undefined;
-        readonly region: string;
-        readonly forcePathStyle: boolean;
-        readonly prefix: string;
-        readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
-      }
-    | undefined;
-  readonly maxUploadBytes: number;
-  /** Uploads up to this size are kept in the job store until their job ends; 0: none. */
-  readonly inlineUploadBytes: number;
-  /** What one decode may cost, checked from the file's structure before anything decodes it. */
-  readonly decodeLimits: DecodeLimits;
-  /**
-   * The server's proofs that an upload decodes: at most `concurrency` at once, holding at
-   * most decodeLimits.maxDecodeBytes between them; `queueMax` more wait their turn, each
-   * for up to `timeoutMs`, and then get 503 busy; a proof that runs longer is answered
-   * 422 too_slow_to_decode.
-   */
-  readonly proofs: { readonly concurrency: number; readonly queueMax: number; readonly timeoutMs: number };
-  /** Files one POST /submit may carry. */
-  readonly batchMax: number;
-  /** An upload that has not arrived whole after this long is cut off (408). */
-  readonly uploadTimeoutMs: number;
-  readonly openai: {
-    readonly apiKey: string | undefined;
-    readonly model: string;
-    readonly baseUrl: string | undefined;
-    readonly timeoutMs: number;
-    readonly maxRetries: number;
-    /** What happens when the vision API keeps failing: describe offline, or fail the job. */
-    readonly fallback: 'analyzer' | 'fail';
-    /**
-     * The circuit breaker around the vision API: after `failures` transient failures in
-     * a row (0: never) no calls are made for `cooldownMs`, then one probe call decides.
-     */
-    readonly breaker: { readonly failures: number; readonly cooldownMs: number };
-  };
-  readonly workerConcurrency: number;
-  /** Where a worker serves its Prometheus /metrics (on HOST); unset: it does not. */
-  readonly workerMetricsPort: number | undefined;
-  readonly jobs: {
-    /** A job still processing after this long is stopped and failed. */
-    readonly timeoutMs: number;
-    /** A worker renews its hold on a job this often (a third of it); a dead worker's job is free after it. */
-    readonly leaseMs: number;
-    /** Deliveries before a job that never finishes (it kills its worker) is failed. */
-    readonly maxAttempts: number;
-    /** SIGTERM waits this long for jobs in flight, then hands the rest back. */
-    readonly shutdownGraceMs: number;
-  };
-  /**
-   * Finished jobs older than retentionDays are deleted with their data (0: kept forever).
-   * A failed job's upload is kept failedRetentionMs so it can be retried (0: removed at once).
-   */
-  readonly sweep: {
-    readonly intervalMs: number;
-    readonly orphanUploadMs: number;
-    readonly retentionDays: number;
-    readonly failedRetentionMs: number;
-  };
-  readonly analyzer: { readonly ocr: 'auto' | 'on' | 'off'; readonly revealGps: boolean };
-  readonly reconcile: { readonly intervalMs: number; readonly graceMs: number };
-  /** Signs webhooks (Standard Webhooks); `whsec_`-prefixed base64, or any string. Unset: webhooks are refused. */
-  readonly webhook: {
-    readonly secret: string | undefined;
-    readonly allowPrivate: boolean;
-    /** Waits before the 2nd, 3rd, ... attempt; their count + 1 is the most attempts. */
-    readonly retryDelaysMs: readonly number[];
-  };
-  /** Empty: no authentication. Otherwise every API call needs one of these as a Bearer token. */
-  readonly apiKeys: readonly string[];
-  /** Requests per window per API key (or per client address without keys); 0 turns it off. */
-  readonly rateLimit: { readonly points: number; readonly windowS: number };
-  /** Failed authentications per address per minute before it is refused for the rest of the minute; 0: no limit. */
-  readonly authFailureLimit: number;
-  /** The Bearer token /metrics takes; unset: /metrics is open without API keys and closed with them. */
-  readonly metricsKey: string | undefined;
-  /** Host names the server answers for (the Host header, or an absolute-form target's); '*': any. */
-  readonly allowedHosts: readonly string[] | '*';
-  /** Caps on uploads being received: in all, per caller, and the memory they may hold. */
-  readonly uploads: { readonly total: number; readonly perCaller: number; readonly memoryBytes: number };
-  /** Origins allowed to call the API from a browser; empty: none (same origin only). */
-  readonly corsOrigins: readonly string[];
-  readonly logLevel: z.infer<typeof logLevel>;
-}
 
 const splitList = (value: string | undefined) =>
   (value ?? '')
@@ -239,6 +42,11 @@ export class ConfigError extends Error {
 
 /** Validate an environment (no I/O): the pure half of loadConfig. */
 export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  return toConfig(validEnv(env), cwd);
+}
+
+/** The environment checked against EnvSchema, with errors that name each variable. */
+function validEnv(env: Record<string, string | undefined>): Env {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
@@ -257,6 +65,11 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       `Invalid configuration:\n  PROOF_CONCURRENCY=${JSON.stringify(String(e.PROOF_CONCURRENCY))}: must be below UV_THREADPOOL_SIZE (${threadPool}), so proofs never take every thread`,
     );
   }
+  return e;
+}
+
+/** What the code reads: the variables grouped by what they configure, in the units the code uses. */
+function toConfig(e: Env, cwd: string) {
   return {
     port: e.PORT,
     host: e.HOST,
@@ -264,7 +77,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     queuePrefix: e.QUEUE_PREFIX,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    /** A job store query (or getting a connection) that takes longer fails as store_unavailable. */
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    /** Uploads in an S3 bucket instead of DATA_DIR/uploads; undefined: local disk. */
     s3: e.S3_BUCKET
       ? {
           bucket: e.S3_BUCKET,
@@ -279,12 +94,18 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         }
       : undefined,
     maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
+    /** Uploads up to this size are kept in the job store until their job ends; 0: none. */
     inlineUploadBytes: e.INLINE_UPLOAD_KB * 1024,
     decodeLimits: {
       maxPixels: e.MAX_IMAGE_PIXELS,
       maxJpegScans: e.MAX_JPEG_SCANS,
       maxDecodeBytes: Math.floor(e.MAX_DECODE_MB * 1024 * 1024),
     },
+    /**
+     * The server's proofs that an upload decodes: at most `concurrency` at once, holding at
+     * most decodeLimits.maxDecodeBytes between them; `queueMax` more wait, each up to
+     * `timeoutMs`, then 503 busy; a proof that runs longer is 422 too_slow_to_decode.
+     */
     proofs: { concurrency: e.PROOF_CONCURRENCY, queueMax: e.PROOF_QUEUE, timeoutMs: e.PROOF_TIMEOUT_S * 1000 },
     uploadTimeoutMs: e.UPLOAD_TIMEOUT_MS,
     batchMax: e.BATCH_MAX,
@@ -298,6 +119,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       breaker: { failures: e.VISION_BREAKER_FAILURES, cooldownMs: Math.round(e.VISION_BREAKER_COOLDOWN_S * 1000) },
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    /** Where a worker serves its Prometheus /metrics (on HOST); undefined: it does not. */
     workerMetricsPort: e.WORKER_METRICS_PORT,
     jobs: {
       timeoutMs: e.JOB_TIMEOUT_MS,
@@ -305,6 +127,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       maxAttempts: e.MAX_ATTEMPTS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },
+    /** Finished jobs older than retentionDays go with their data (0: kept); a failed job's upload is kept failedRetentionMs for a retry. */
     sweep: {
       intervalMs: e.SWEEP_INTERVAL_MS,
       orphanUploadMs: e.ORPHAN_UPLOAD_MS,
@@ -316,18 +139,26 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     webhook: {
       secret: e.WEBHOOK_SECRET,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
+      /** Waits before the 2nd, 3rd, ... attempt; their count + 1 is the most attempts. */
       retryDelaysMs: e.WEBHOOK_RETRY_DELAYS_S.split(',').map((s) => Number(s.trim()) * 1000),
     },
+    /** Empty: no authentication. Otherwise every API call needs one of these as a Bearer token. */
     apiKeys: splitList(e.API_KEYS),
     rateLimit: { points: e.RATE_LIMIT_POINTS, windowS: e.RATE_LIMIT_WINDOW_S },
     authFailureLimit: e.AUTH_FAILURE_LIMIT,
     metricsKey: e.METRICS_KEY,
+    /** Host names the server answers for (the Host header, or an absolute-form target's); '*': any. */
     allowedHosts: allowedHosts(e),
     uploads: { total: e.UPLOADS_IN_FLIGHT, perCaller: e.UPLOADS_PER_CALLER, memoryBytes: Math.floor(e.UPLOAD_MEMORY_MB * 1024 * 1024) },
     corsOrigins: splitList(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
-  };
+  } as const;
 }
+
+/** The configuration every process runs with; its type comes from EnvSchema through toConfig. */
+export type Config = DeepReadonly<ReturnType<typeof toConfig>>;
+
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 /** The limits of an unconfigured deployment, for code that decodes outside a configured process. */
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = parseConfig({}).decodeLimits;

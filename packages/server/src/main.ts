@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import sharp from 'sharp';
-import { JobEventSubscriber, Jobs, Sweeper, createVisionBreaker, openRuntime } from '@depict/core';
+import { JobEventSubscriber, Jobs, createVisionBreaker, openRuntime } from '@depict/core';
 import { createApp } from './app.js';
 import { enqueueSoon } from './submission.js';
 import { ProofGate } from './proof-gate.js';
 import { createRateLimit } from './rate-limit.js';
+import { Sweeper } from './sweeper.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 

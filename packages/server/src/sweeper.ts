@@ -1,11 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { BlobStore } from './blob-store.js';
-import { IDEMPOTENCY_WINDOW_MS } from '@depict/contract';
-import { isTerminal } from '@depict/contract';
-import type { JobStore } from './job-store.js';
-import type { Logger } from './logger.js';
-import { Periodic } from './periodic.js';
+import { IDEMPOTENCY_WINDOW_MS, isTerminal } from '@depict/contract';
+import { Periodic, type BlobStore, type JobStore, type Logger } from '@depict/core';
 
 export interface SweeperOptions {
   readonly store: JobStore;
