@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { abandonOpenAttempts, isoAfter, nowIso, takeable, takesUsed, webhookDueAt, type StoreContext } from './context.js';
+import { abandonOpenAttempts, isoAfter, nowIso, takeable, takesUsed, webhookDueAt, type Db, type StoreContext } from './context.js';
 import { toJob, type Job } from './model.js';
 
 /**
@@ -74,9 +74,9 @@ export function failExhausted(s: StoreContext, jobId: string, maxAttempts: numbe
   });
 }
 
-/** Keep holding a job while working on it. False when the lease was lost to another worker. */
-export async function renewLease(s: StoreContext, jobId: string, attempt: number, leaseMs: number): Promise<boolean> {
-  const res = await s.db
+/** Extend an attempt's lease, if it still holds the job: no other attempt took it over, and it has not ended. */
+async function extendHold(s: StoreContext, db: Db, jobId: string, attempt: number, leaseMs: number): Promise<boolean> {
+  const res = await db
     .updateTable('jobs')
     .set({ lease_until: isoAfter(s, leaseMs) })
     .where('job_id', '=', jobId)
@@ -86,6 +86,11 @@ export async function renewLease(s: StoreContext, jobId: string, attempt: number
   return res.numUpdatedRows === 1n;
 }
 
+/** Keep holding a job while working on it. False when the lease was lost to another worker. */
+export function renewLease(s: StoreContext, jobId: string, attempt: number, leaseMs: number): Promise<boolean> {
+  return extendHold(s, s.db, jobId, attempt, leaseMs);
+}
+
 /**
  * Before a request to a paid model: whether this attempt still holds the job (nobody
  * took it over), and if so, its lease renewed and the call counted on the attempt, in
@@ -93,14 +98,7 @@ export async function renewLease(s: StoreContext, jobId: string, attempt: number
  */
 export function recordModelCall(s: StoreContext, jobId: string, attempt: number, leaseMs: number): Promise<boolean> {
   return s.change(async (trx) => {
-    const held = await trx
-      .updateTable('jobs')
-      .set({ lease_until: isoAfter(s, leaseMs) })
-      .where('job_id', '=', jobId)
-      .where('status', '=', 'processing')
-      .where('attempts', '=', attempt)
-      .executeTakeFirst();
-    if (held.numUpdatedRows !== 1n) return false;
+    if (!(await extendHold(s, trx, jobId, attempt, leaseMs))) return false;
     await trx
       .updateTable('job_attempts')
       .set((eb) => ({ model_calls: eb('model_calls', '+', 1) }))
