@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, submit, waitForResult } from '../../../test-support/api.js';
 import { png } from '../../../test-support/images.js';
-import { freePort } from '../../../test-support/ports.js';
+import { waitFor } from '../../../test-support/ports.js';
 import { Stack } from '../../../test-support/processes.js';
 
 /** Prometheus /metrics of the server and of a worker, read as Prometheus would. */
@@ -39,8 +39,9 @@ metrics('jobs by status and the queue depth, read from the store and Redis at ea
   assert.is(await sample(server, 'depict_jobs', { status: 'done' }), 0);
   assert.is(await sample(server, 'depict_queue_jobs', { state: 'waiting' }), 2, 'no worker yet: both wait in Redis');
 
-  const port = await freePort();
-  await stack.startWorker({ WORKER_METRICS_PORT: String(port) });
+  // Its metrics port is the system's choice, read from the line it logs.
+  const worker = await stack.startWorker({ WORKER_METRICS_PORT: '0' });
+  const port = await waitFor('the worker metrics port', () => worker.logs().find((l) => l.msg === 'worker metrics at /metrics')?.port);
   workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
   for (const id of ids) assert.is((await waitForResult(stack.url, id)).body.status, 'done');
   assert.is(await sample(server, 'depict_jobs', { status: 'done' }), 2);
