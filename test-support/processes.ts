@@ -12,6 +12,14 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 const SERVER_MAIN = path.join(REPO_ROOT, 'packages/server/dist/main.js');
 const WORKER_MAIN = path.join(REPO_ROOT, 'packages/worker/dist/main.js');
 
+/**
+ * How long a process may take to start. Long: test files run side by side, on a machine
+ * that may be busy with other work, and a start there can take many times its usual
+ * second or two. A process that dies is seen at once, so a start that fails costs
+ * nothing like this; only one that hangs does.
+ */
+const START_TIMEOUT_MS = 60_000;
+
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
@@ -89,7 +97,7 @@ export async function startRedis(fixedPort?: number): Promise<{ url: string; por
         if (!proc.running && child.stdout.readableEnded) return false;
         return undefined;
       },
-      { timeoutMs: 10_000 },
+      { timeoutMs: START_TIMEOUT_MS },
     );
     if (ready) return { url: `redis://127.0.0.1:${port}`, port, proc };
     if (fixedPort === undefined && attempt < 10 && /address already in use/i.test(proc.output)) continue;
@@ -154,7 +162,7 @@ export async function startServer(env: Env, options: { logFile?: string } = {}):
       const listening = lines().find((l) => typeof l.msg === 'string' && l.msg.startsWith('listening on ') && typeof l.port === 'number');
       return listening?.port as number | undefined;
     },
-    { timeoutMs: 20_000 },
+    { timeoutMs: START_TIMEOUT_MS },
   );
   return { url: `http://127.0.0.1:${port}`, port, proc };
 }
@@ -168,7 +176,7 @@ export async function startWorker(env: Env): Promise<Proc> {
       if (!proc.running) throw new GiveUp(`worker exited:\n${proc.output}`);
       return proc.logs().some((l) => l.msg === 'worker started') ? true : undefined;
     },
-    { timeoutMs: 20_000 },
+    { timeoutMs: START_TIMEOUT_MS },
   );
   return proc;
 }
@@ -191,6 +199,7 @@ export class Stack {
   databaseUrl: string | undefined;
   private removeDir!: () => Promise<void>;
   private dropSchema: (() => Promise<void>) | undefined;
+  private starting: Promise<unknown> | undefined;
 
   constructor(private readonly env: Env = {}) {}
 
@@ -203,6 +212,18 @@ export class Stack {
   }
 
   async start(options: { worker?: boolean; serverLogFile?: string } = {}): Promise<this> {
+    this.starting = this.startAll(options);
+    try {
+      await this.starting;
+    } catch (err) {
+      // uvu reports a failed `before` as a suite that ran nothing, without the reason.
+      console.error(`a stack did not start: ${err instanceof Error ? err.stack : String(err)}\n${this.output()}`);
+      throw err;
+    }
+    return this;
+  }
+
+  private async startAll(options: { worker?: boolean; serverLogFile?: string }): Promise<void> {
     const dir = await tempDir();
     this.dataDir = dir.path;
     this.removeDir = dir.remove;
@@ -215,7 +236,6 @@ export class Stack {
     this.redis = await startRedis();
     this.server = await startServer(this.sharedEnv, { logFile: options.serverLogFile });
     if (options.worker !== false) await this.startWorker();
-    return this;
   }
 
   async startWorker(env: Env = {}): Promise<Proc> {
@@ -267,6 +287,9 @@ export class Stack {
   }
 
   async stop(): Promise<void> {
+    // A start still under way (another stack of the same suite failed first) would leave
+    // processes behind that keep the test file from ever exiting.
+    await this.starting?.catch(() => undefined);
     for (const worker of this.workers) await worker.stop();
     await this.server?.proc.stop();
     await this.redis?.proc.stop();
