@@ -21,7 +21,7 @@ export class GiveUp extends Error {}
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 15_000, intervalMs = 50 } = {},
+  { timeoutMs = 15_000, intervalMs = 100 } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
