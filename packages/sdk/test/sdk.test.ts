@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DepictApiError, DepictClient, DepictTimeoutError } from '@depict/sdk';
 import { png, scene } from '../../../test-support/images.js';
+import { waitFor } from '../../../test-support/ports.js';
 import { Stack, tempDir } from '../../../test-support/processes.js';
 
 const sdk = suite('@depict/sdk against a running server');
@@ -102,7 +103,8 @@ sdk('watch() hears each state through the job.watch subscription, and ends with 
   const sent = await client.submit(await png({ width: 36, height: 36 }));
   const seen: string[] = [];
   const watching = client.watch(sent.job_id, (s) => seen.push(s.status));
-  await new Promise((r) => setTimeout(r, 300));
+  // The subscription has answered with the state it found: only then may a worker change it.
+  await waitFor('the first state', () => (seen.length > 0 ? true : undefined));
   assert.equal(seen, ['queued'], 'no worker yet: queued');
   await stack.startWorker();
   const last = await watching;

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { get, submit, waitForResult } from '../../../test-support/api.js';
 import { FakeOpenAI } from '../../../test-support/fake-openai.js';
 import { scene } from '../../../test-support/images.js';
+import { waitFor } from '../../../test-support/ports.js';
 import { Stack, type Proc } from '../../../test-support/processes.js';
 
 /**
@@ -91,11 +92,14 @@ breaker('three failures open it; while open, a second worker process makes no ca
 breaker('after the API heals, descriptions come from the model again within one cool-down', async () => {
   fake.behaviour = HEALTHY;
   const healed = Date.now();
-  let body: any;
-  do {
-    body = await describe();
-    if (body._generated_by !== 'openai:breaker-model') await new Promise((r) => setTimeout(r, 250));
-  } while (body._generated_by !== 'openai:breaker-model' && Date.now() - healed < (COOLDOWN_S + 5) * 1000);
+  const body = await waitFor(
+    'a description from the model',
+    async () => {
+      const described = await describe();
+      return described._generated_by === 'openai:breaker-model' ? described : undefined;
+    },
+    { timeoutMs: (COOLDOWN_S + 5) * 1000, intervalMs: 250 },
+  );
   assert.is(body._generated_by, 'openai:breaker-model');
   assert.is(body.description, HEALTHY.text);
   assert.ok(Date.now() - healed <= COOLDOWN_S * 1000 + 2_000, `the model answered ${Date.now() - healed} ms after healing`);
@@ -106,8 +110,10 @@ breaker('after the API heals, descriptions come from the model again within one 
 breaker('a failing probe opens it for another cool-down', async () => {
   await trip();
   const calls = fake.requests.length;
-  await new Promise((r) => setTimeout(r, COOLDOWN_S * 1000 + 200));
-  assert.is((await breakerState()).state, 'half_open');
+  await waitFor('the cool-down to end', async () => ((await breakerState()).state === 'half_open' ? true : undefined), {
+    timeoutMs: (COOLDOWN_S + 5) * 1000,
+    intervalMs: 100,
+  });
   const probe = await describe(); // the probe fails: open again
   assert.is(probe.details.fallback_reason.code, 'vision_api_error');
   assert.is(fake.requests.length, calls + 1);
@@ -122,7 +128,10 @@ breaker('with OPENAI_FALLBACK=fail, jobs wait while it is open and run when it c
   assert.is((await breakerState()).state, 'open');
   const calls = fake.requests.length;
   const sent = await submit(stack.url, await scene(160, 120));
-  await new Promise((r) => setTimeout(r, 1_000));
+  // The worker has taken the job and handed it back to wait: the point where it would have called.
+  await waitFor('the job to be put off', () =>
+    worker!.logs().some((l) => l.msg === 'job waits: describer unavailable' && l.job_id === sent.body.job_id) ? true : undefined,
+  );
   const waiting = await get(stack.url, `/status/${sent.body.job_id}`);
   assert.is(waiting.body.status, 'queued', 'it waits, not failed');
   assert.is(fake.requests.length, calls, 'and no call was made');
