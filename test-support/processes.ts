@@ -244,6 +244,11 @@ export class Stack {
     return this.worker;
   }
 
+  /** A worker for a test that needs one, whatever the tests before it stopped or started. */
+  async ensureWorker(env: Env = {}): Promise<Proc> {
+    return this.worker?.running ? this.worker : this.startWorker(env);
+  }
+
   /** Every worker started, the current one last. */
   readonly workers: Proc[] = [];
 

@@ -20,6 +20,7 @@ sdk.after(async () => {
 });
 
 sdk('describe(path) submits a file from disk and waits for its description', async () => {
+  await stack.ensureWorker();
   const dir = await tempDir();
   try {
     const file = path.join(dir.path, 'garden.png');
@@ -34,6 +35,7 @@ sdk('describe(path) submits a file from disk and waits for its description', asy
 });
 
 sdk('submit, status and result are typed calls on the same job', async () => {
+  await stack.ensureWorker();
   const sent = await client.submit(await png({ width: 90, height: 60 }), { filename: 'tiny.png' });
   assert.is(sent.status, 'queued');
   const status = await client.status(sent.job_id);
@@ -46,6 +48,9 @@ sdk('submit, status and result are typed calls on the same job', async () => {
 });
 
 sdk('list, options and delete are typed calls too', async () => {
+  await stack.ensureWorker();
+  // A second finished job, so that a page of one has a next page.
+  await client.describe(await png({ width: 72, height: 50 }), { timeoutMs: 30_000 });
   const done = await client.describe(await png({ width: 70, height: 50 }), { length: 'alt', timeoutMs: 30_000 });
   assert.ok(done.description.length <= 125);
   const page = await client.list({ status: 'done', limit: 1 });
@@ -100,6 +105,7 @@ sdk('wait() gives up with DepictTimeoutError when the job cannot finish in time'
 });
 
 sdk('watch() hears each state through the job.watch subscription, and ends with the last', async () => {
+  await stack.worker?.stop();
   const sent = await client.submit(await png({ width: 36, height: 36 }));
   const seen: string[] = [];
   const watching = client.watch(sent.job_id, (s) => seen.push(s.status));

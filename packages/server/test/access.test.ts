@@ -77,6 +77,13 @@ access('past the rate limit: 429 with Retry-After, for that key only', async () 
 });
 
 access('no API key and no image data in any log line; security headers set; no CORS by default', async () => {
+  // An upload with a key, of its own, logged to its last line before the logs are read.
+  const sent = await call('/submit', { method: 'POST', body: form(), key: KEY_A });
+  assert.is(sent.status, 202);
+  const requestId = sent.headers.get('x-request-id');
+  await waitFor('the upload to be logged', () =>
+    stack.server.proc.logs().some((l) => l.reqId === requestId && l.msg === 'request completed') ? true : undefined,
+  );
   const logs = stack.output();
   assert.not.ok(logs.includes(KEY_A) || logs.includes(KEY_B), 'a key reached the logs');
   assert.not.match(logs, /iVBORw0KGgo/, 'image data reached the logs');

@@ -8,7 +8,6 @@ import { Stack } from '../../../test-support/processes.js';
 /** Prometheus /metrics of the server and of a worker, read as Prometheus would. */
 const metrics = suite('Prometheus metrics from the server and a worker');
 const stack = new Stack();
-let workerMetricsUrl: string;
 
 metrics.before(async () => {
   await stack.start({ worker: false });
@@ -39,10 +38,7 @@ metrics('jobs by status and the queue depth, read from the store and Redis at ea
   assert.is(await sample(server, 'depict_jobs', { status: 'done' }), 0);
   assert.is(await sample(server, 'depict_queue_jobs', { state: 'waiting' }), 2, 'no worker yet: both wait in Redis');
 
-  // Its metrics port is the system's choice, read from the line it logs.
-  const worker = await stack.startWorker({ WORKER_METRICS_PORT: '0' });
-  const port = await waitFor('the worker metrics port', () => worker.logs().find((l) => l.msg === 'worker metrics at /metrics')?.port);
-  workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
+  await stack.startWorker();
   for (const id of ids) assert.is((await waitForResult(stack.url, id)).body.status, 'done');
   assert.is(await sample(server, 'depict_jobs', { status: 'done' }), 2);
   assert.is(await sample(server, 'depict_jobs', { status: 'queued' }), 0);
@@ -51,6 +47,16 @@ metrics('jobs by status and the queue depth, read from the store and Redis at ea
 });
 
 metrics('the worker times jobs by describer and outcome', async () => {
+  // A worker of its own, whose counts are this test's two jobs; its metrics port is the
+  // system's choice, read from the line it logs.
+  for (const worker of stack.workers) await worker.stop();
+  const worker = await stack.startWorker({ WORKER_METRICS_PORT: '0' });
+  const port = await waitFor('the worker metrics port', () => worker.logs().find((l) => l.msg === 'worker metrics at /metrics')?.port);
+  const workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
+  for (let i = 0; i < 2; i++) {
+    const sent = await submit(stack.url, await png({ width: 32 + i, height: 20 }));
+    assert.is((await waitForResult(stack.url, sent.body.job_id)).body.status, 'done');
+  }
   const analyzed = await sample(workerMetricsUrl, 'depict_job_processing_seconds_count', { outcome: 'done', component: 'worker' });
   assert.is(analyzed, 2);
   const res = await fetch(workerMetricsUrl);
@@ -63,6 +69,9 @@ metrics('the worker times jobs by describer and outcome', async () => {
 });
 
 metrics('HTTP latency by route: ids folded into :job_id, unknown paths into one label', async () => {
+  await stack.ensureWorker();
+  // Three submits, counted under one route.
+  for (let i = 0; i < 2; i++) await submit(stack.url, await png({ width: 42 + i, height: 20 }));
   const sent = await submit(stack.url, await png({ width: 40, height: 20 }));
   await waitForResult(stack.url, sent.body.job_id);
   await get(stack.url, `/status/${sent.body.job_id}`);

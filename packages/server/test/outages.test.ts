@@ -21,6 +21,7 @@ outages.after(async () => {
 });
 
 outages('a submit while Redis is down is accepted and stored, /ready is 503, and the job runs when Redis returns', async () => {
+  await stack.ensureWorker();
   await stack.stopRedis();
   const started = Date.now();
   const sent = await submit(stack.url, await png({ width: 64, height: 48 }));
@@ -75,6 +76,7 @@ outages('a server killed mid-upload leaves no job, and its partial file is swept
 });
 
 outages('SIGTERM on the server: an upload in progress still completes, then the server exits', async () => {
+  await stack.ensureWorker();
   const image = await png({ width: 80, height: 60 });
   const boundary = 'graceful-boundary';
   const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="g.png"\r\nContent-Type: image/png\r\n\r\n`);

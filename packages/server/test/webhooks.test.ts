@@ -47,6 +47,7 @@ async function send(target: string, fields: Record<string, string>) {
 }
 
 hooks('the result is POSTed, signed; a failed delivery is retried, and the attempts show in the job', async () => {
+  received.length = 0;
   answers = [500, 200];
   const sent = await send(stack.url, { callback_url: receiverUrl });
   assert.is(sent.status, 202, JSON.stringify(sent.body));

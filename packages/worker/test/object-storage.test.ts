@@ -93,7 +93,7 @@ storage('an upload waits in the bucket, a worker on another disk describes it, a
 });
 
 storage('canceling a queued job deletes its object; a job whose object is gone fails with upload_missing', async () => {
-  await stack.worker!.stop();
+  await stack.worker?.stop();
   const queued = await submit(stack.url, await png({ width: 30, height: 20 }));
   const res = await fetch(`${stack.url}/jobs/${queued.body.job_id}`, { method: 'DELETE' });
   assert.is(res.status, 200);
