@@ -11,7 +11,9 @@ import { Stack, type Proc } from '../../../test-support/processes.js';
  * failures in a row open it; while open, no worker process calls the API; after the
  * cool-down one probe call decides. The fake server switches between failing and healthy.
  */
-const COOLDOWN_S = 5;
+// Long enough for a second worker process to start, on a machine busy with other tests,
+// and describe three images while the breaker is still open.
+const COOLDOWN_S = 10;
 const fake = new FakeOpenAI();
 const breaker = suite('vision circuit breaker, shared by worker processes through Redis');
 let stack: Stack;
@@ -136,6 +138,16 @@ breaker('a failing probe opens it for another cool-down', async () => {
 breaker('with OPENAI_FALLBACK=fail, jobs wait while it is open and run when it closes, never failed by it', async () => {
   await opened();
   const worker = await restartWorker({ OPENAI_FALLBACK: 'fail' });
+  // What follows must happen while it is open, before any probe. With little of the
+  // cool-down left, a failing probe reopens it for a whole one first.
+  if (((await breakerState()).reopens_in_ms ?? 0) < 5_000) {
+    await waitFor('the cool-down to end', async () => ((await breakerState()).state === 'half_open' ? true : undefined), {
+      timeoutMs: (COOLDOWN_S + 5) * 1000,
+      intervalMs: 100,
+    });
+    fake.behaviour = UNWELL;
+    await describe();
+  }
   assert.is((await breakerState()).state, 'open');
   const calls = fake.requests.length;
   const sent = await submit(stack.url, await scene(160, 120));
