@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Runs every uvu test file (packages/*/test/*.test.ts) in its own Node process, one
-// after another, then the integration tests again with the job store on PostgreSQL,
-// and ends with the line CI reads: "N passed, N failed".
-// Usage: node scripts/run-tests.mjs [--sqlite | --postgres] [filter...]
-//   filters match file paths; --sqlite or --postgres runs only that pass.
+// Runs every uvu test file (packages/*/test/*.test.ts) in its own Node process, and the
+// integration tests again with the job store on PostgreSQL, TEST_JOBS files at a time
+// (default 4), and ends with the line CI reads: "N passed, N failed". Each file's
+// output is printed whole when the file ends, so files running together never interleave.
+// Usage: node scripts/run-tests.mjs [--sqlite | --postgres] [--record-times] [filter...]
+//   filters match file paths; --sqlite or --postgres runs only that pass;
+//   --record-times writes each file's duration to scripts/test-times.json.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +16,8 @@ const FILE_TIMEOUT_MS = 5 * 60_000;
 const args = process.argv.slice(2);
 const filters = args.filter((a) => !a.startsWith('--'));
 const passes = { sqlite: !args.includes('--postgres'), postgres: !args.includes('--sqlite') };
+const JOBS = Math.max(1, Number.parseInt(process.env.TEST_JOBS ?? '4', 10) || 4);
+const TIMES_FILE = path.join(root, 'scripts', 'test-times.json');
 
 /**
  * Files that run the whole service (a Stack) run again with its job store on the
@@ -46,29 +50,49 @@ function count(output, label) {
   return m ? Number(m[1]) : undefined;
 }
 
+/** Test processes under way, each the leader of its own process group. */
+const running = new Set();
+
+/** A test file and everything it started (redis-server, server, worker): its process group. */
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) killGroup(child);
+    process.exit(130);
+  });
+}
+
 function runFile(file, store = 'sqlite') {
   return new Promise((resolve) => {
     const started = Date.now();
+    // A group of its own, so that a file killed for its time takes its servers with it.
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd: root,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', DEPICT_TEST_STORE: store },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    running.add(child);
     let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-      process.stdout.write(d);
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-      process.stderr.write(d);
-    });
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
     const timer = setTimeout(() => {
       output += `\n${file}: killed after ${FILE_TIMEOUT_MS / 1000} s\n`;
-      child.kill('SIGKILL');
+      killGroup(child);
     }, FILE_TIMEOUT_MS);
-    child.on('exit', (code, signal) => {
+    // What the file started and left behind goes with it (and with them, any hold they
+    // have on its output, which 'close' waits for).
+    child.on('exit', () => killGroup(child));
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
+      running.delete(child);
       const text = stripAnsi(output);
       const total = count(text, 'Total');
       const passed = count(text, 'Passed') ?? 0;
@@ -77,7 +101,7 @@ function runFile(file, store = 'sqlite') {
       // A file that printed a clean summary but still exited badly failed somewhere.
       if (failed === 0 && (code !== 0 || signal)) failed = 1;
       const label = store === 'postgres' ? `${file} [postgres]` : file;
-      resolve({ file: label, passed, failed, skipped, seconds: (Date.now() - started) / 1000 });
+      resolve({ file: label, output, passed, failed, skipped, seconds: (Date.now() - started) / 1000 });
     });
   });
 }
@@ -88,11 +112,14 @@ function typecheckTests() {
     const started = Date.now();
     const child = spawn(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json'], {
       cwd: root,
-      stdio: 'inherit',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.on('exit', (code) => {
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (code) => {
       const ok = code === 0;
-      resolve({ file: 'tsc -p tsconfig.test.json', passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, seconds: (Date.now() - started) / 1000 });
+      resolve({ file: TYPECHECK, output, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, seconds: (Date.now() - started) / 1000 });
     });
   });
 }
@@ -116,6 +143,52 @@ function ensureSystemPackages(needBrowser) {
   spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
+/**
+ * Files that cannot share the machine: the browser test drives Chromium against four
+ * stacks at once, and its waits for a page to change are timed in the browser, where a
+ * starved renderer misses them.
+ */
+const runsAlone = (label) => /ui-browser/.test(label);
+
+const TYPECHECK = 'tsc -p tsconfig.test.json';
+
+/**
+ * Seconds each file took when last recorded (--record-times), kept in the repository so a
+ * fresh clone, which has no history of its own, starts its longest files first: the
+ * suite then ends when its longest file does, not when a long file started last does.
+ * Rounded, and written only on request, so it changes when the suite does, not every run.
+ */
+function recordedTimes() {
+  try {
+    return JSON.parse(readFileSync(TIMES_FILE, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** Run the tasks, JOBS at a time, longest first; those that run alone first, each by itself. */
+async function runAll(tasks, times) {
+  // A file not yet timed is put among the long ones: guessing short could leave it last.
+  const guess = Math.max(0, ...Object.values(times));
+  const seconds = (t) => times[t.label] ?? guess;
+  const alone = tasks.filter((t) => runsAlone(t.label));
+  const shared = tasks.filter((t) => !runsAlone(t.label)).sort((a, b) => seconds(b) - seconds(a));
+  const results = new Map();
+  const report = (r) => {
+    results.set(r.file, r);
+    console.log(`\n=== ${r.file} (${r.seconds.toFixed(1)} s)`);
+    process.stdout.write(r.output.endsWith('\n') || r.output === '' ? r.output : `${r.output}\n`);
+  };
+  for (const task of alone) report(await task.run());
+  let next = 0;
+  const lane = async () => {
+    while (next < shared.length) report(await shared[next++].run());
+  };
+  await Promise.all(Array.from({ length: Math.min(JOBS, shared.length) }, lane));
+  // The summary in the suite's own order, whatever order the files ended in.
+  return tasks.map((t) => results.get(t.label));
+}
+
 const files = testFiles();
 ensureSystemPackages(files.some((f) => f.includes('browser')));
 if (files.length === 0) {
@@ -123,25 +196,26 @@ if (files.length === 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-const results = [];
-if (filters.length === 0) {
-  console.log('\n=== type-checking the tests');
-  results.push(await typecheckTests());
-}
-if (passes.sqlite) {
-  for (const file of files) {
-    console.log(`\n=== ${file}`);
-    results.push(await runFile(file));
-  }
-}
+const tasks = [];
+if (filters.length === 0) tasks.push({ label: TYPECHECK, run: typecheckTests });
+if (passes.sqlite) for (const file of files) tasks.push({ label: file, run: () => runFile(file) });
 if (passes.postgres) {
-  for (const file of files.filter(onPostgres)) {
-    console.log(`\n=== ${file} [postgres]`);
-    results.push(await runFile(file, 'postgres'));
-  }
+  for (const file of files.filter(onPostgres)) tasks.push({ label: `${file} [postgres]`, run: () => runFile(file, 'postgres') });
+}
+const wallStarted = Date.now();
+const aloneLabels = tasks.filter((t) => runsAlone(t.label)).map((t) => t.label);
+console.log(`running ${tasks.length} tasks, ${JOBS} at a time${aloneLabels.length ? `, after ${aloneLabels.join(', ')} alone` : ''}`);
+const results = await runAll(tasks, recordedTimes());
+const wallSeconds = (Date.now() - wallStarted) / 1000;
+
+if (args.includes('--record-times')) {
+  const times = { ...recordedTimes() };
+  for (const r of results) times[r.file] = Math.max(1, Math.round(r.seconds));
+  const sorted = Object.fromEntries(Object.entries(times).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(TIMES_FILE, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
-console.log('\nSummary');
+console.log(`\nSummary (${wallSeconds.toFixed(0)} s, ${JOBS} at a time)`);
 for (const r of results) {
   const mark = r.failed ? 'FAIL' : 'ok  ';
   console.log(`  ${mark} ${r.file}: ${r.passed} passed, ${r.failed} failed (${r.seconds.toFixed(1)} s)`);

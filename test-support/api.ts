@@ -46,13 +46,20 @@ export async function post(baseUrl: string, path: string, body?: unknown): Promi
   );
 }
 
-/** Poll /result until the job is done or failed. */
+/**
+ * Ask /result until the job is done or failed. Between asks, a long poll of /status
+ * (?wait=) returns when the job's state changes: test files run side by side, and
+ * asking twenty times a second for each job they wait on was much of the machine's work.
+ * A second at most, so a change whose notice is lost (Redis away) is seen soon all the same.
+ */
 export async function waitForResult(baseUrl: string, jobId: string, timeoutMs = 30_000): Promise<Reply> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await get(baseUrl, `/result/${jobId}`);
     if (r.status !== 202) return r;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${r.body.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const waited = await get(baseUrl, `/status/${jobId}?wait=1`);
+    // A server that cannot wait (restarting, say) answers at once: do not ask it in a tight loop.
+    if (waited.status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

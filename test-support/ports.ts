@@ -1,25 +1,27 @@
-import { createServer } from 'node:net';
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Poll until `check` returns a value other than undefined, or fail after `timeoutMs`. */
+/**
+ * A port for a process that cannot listen on port 0 and report the port it got
+ * (redis-server: `--port 0` turns TCP off). Taken below the kernel's ephemeral range
+ * (32768-60999 on Linux), where port-0 listeners and outgoing connections get theirs,
+ * so only another explicit choice can collide with it, and the caller retries on
+ * "address in use". The range is wide so that such retries are rare.
+ */
+export function portToTry(): number {
+  return 20_000 + Math.floor(Math.random() * 12_000);
+}
+
+/** Thrown by a `waitFor` check when waiting longer cannot help (the process it waits on exited). */
+export class GiveUp extends Error {}
+
+/**
+ * Poll until `check` returns a value other than undefined, or fail after `timeoutMs`.
+ * A check that throws is tried again, unless it throws GiveUp.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 15_000, intervalMs = 50 } = {},
+  { timeoutMs = 15_000, intervalMs = 100 } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -28,6 +30,7 @@ export async function waitFor<T>(
       const value = await check();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) {

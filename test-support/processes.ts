@@ -1,21 +1,43 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitFor } from './ports.js';
+import { GiveUp, portToTry, waitFor } from './ports.js';
 import { onPostgres, testSchema } from './postgres.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_MAIN = path.join(REPO_ROOT, 'packages/server/dist/main.js');
 const WORKER_MAIN = path.join(REPO_ROOT, 'packages/worker/dist/main.js');
 
+/**
+ * How long a process may take to start. Long: test files run side by side, on a machine
+ * that may be busy with other work, and a start there can take many times its usual
+ * second or two. A process that dies is seen at once, so a start that fails costs
+ * nothing like this; only one that hangs does.
+ */
+const START_TIMEOUT_MS = 60_000;
+
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
+
+/** The JSON lines of a process's output; a line cut short reads as {}. */
+function jsonLines(output: string): Array<Record<string, unknown>> {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    });
+}
 
 /** A child process whose output is kept, so a failing test can show it. */
 export class Proc {
@@ -43,16 +65,7 @@ export class Proc {
 
   /** JSON log lines written so far. */
   logs(): Array<Record<string, unknown>> {
-    return this.output
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => {
-        try {
-          return JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          return {};
-        }
-      });
+    return jsonLines(this.output);
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -64,17 +77,32 @@ export class Proc {
   }
 }
 
-/** A private redis-server on a free port, without persistence. */
+/**
+ * A private redis-server without persistence, on a port of its own: redis-server cannot
+ * take port 0 and say which port it got, so a port is tried and, when another process
+ * holds it, another. `fixedPort` restarts one on the port its clients already use.
+ */
 export async function startRedis(fixedPort?: number): Promise<{ url: string; port: number; proc: Proc }> {
-  const port = fixedPort ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const proc = new Proc('redis', child);
-  await waitFor('redis to accept connections', () => (proc.output.includes('Ready to accept connections') ? true : undefined), {
-    timeoutMs: 10_000,
-  });
-  return { url: `redis://127.0.0.1:${port}`, port, proc };
+  for (let attempt = 1; ; attempt++) {
+    const port = fixedPort ?? portToTry();
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = new Proc('redis', child);
+    const ready = await waitFor(
+      'redis to accept connections',
+      () => {
+        if (proc.output.includes('Ready to accept connections')) return true;
+        // Its last words are in once its output has ended.
+        if (!proc.running && child.stdout.readableEnded) return false;
+        return undefined;
+      },
+      { timeoutMs: START_TIMEOUT_MS },
+    );
+    if (ready) return { url: `redis://127.0.0.1:${port}`, port, proc };
+    if (fixedPort === undefined && attempt < 10 && /address already in use/i.test(proc.output)) continue;
+    throw new Error(`redis-server did not start on port ${port}:\n${proc.output}`);
+  }
 }
 
 /** Run a redis-cli command against a private Redis. */
@@ -111,29 +139,32 @@ export function baseEnv(overrides: Env): Record<string, string> {
 }
 
 /**
- * Start a server. Its output is kept in memory for the tests to read, or, with `logFile`,
- * written to that file as a log collector would take it: a benchmark must not spend its
- * own CPU on the lines.
+ * Start a server on a port of the system's choosing (PORT=0), read from the line it logs
+ * once it listens: no port is picked first and lost to another process meanwhile. Its
+ * output is kept in memory for the tests to read, or, with `logFile`, written to that
+ * file as a log collector would take it: a benchmark must not spend its own CPU on the lines.
  */
 export async function startServer(env: Env, options: { logFile?: string } = {}): Promise<{ url: string; port: number; proc: Proc }> {
-  const port = await freePort();
-  const log = options.logFile === undefined ? 'pipe' : openSync(options.logFile, 'a');
+  const logFile = options.logFile;
+  const log = logFile === undefined ? 'pipe' : openSync(logFile, 'a');
+  const logStart = logFile === undefined ? 0 : statSync(logFile).size;
   const child = spawn(process.execPath, [SERVER_MAIN], {
-    env: baseEnv({ ...env, PORT: String(port) }),
+    env: baseEnv({ PORT: '0', ...env }),
     stdio: ['ignore', log, log],
   });
   if (typeof log === 'number') closeSync(log);
   const proc = new Proc('server', child);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    'the server to answer /health',
-    async () => {
-      if (!proc.running) throw new Error(`server exited:\n${proc.output}`);
-      return (await fetch(`${url}/health`)).ok ? true : undefined;
+  const lines = () => (logFile === undefined ? proc.logs() : jsonLines(readFileSync(logFile, 'utf8').slice(logStart)));
+  const port = await waitFor(
+    'the server to listen',
+    () => {
+      if (!proc.running) throw new GiveUp(`server exited:\n${proc.output}`);
+      const listening = lines().find((l) => typeof l.msg === 'string' && l.msg.startsWith('listening on ') && typeof l.port === 'number');
+      return listening?.port as number | undefined;
     },
-    { timeoutMs: 20_000 },
+    { timeoutMs: START_TIMEOUT_MS },
   );
-  return { url, port, proc };
+  return { url: `http://127.0.0.1:${port}`, port, proc };
 }
 
 export async function startWorker(env: Env): Promise<Proc> {
@@ -142,10 +173,10 @@ export async function startWorker(env: Env): Promise<Proc> {
   await waitFor(
     'the worker to start',
     () => {
-      if (!proc.running) throw new Error(`worker exited:\n${proc.output}`);
+      if (!proc.running) throw new GiveUp(`worker exited:\n${proc.output}`);
       return proc.logs().some((l) => l.msg === 'worker started') ? true : undefined;
     },
-    { timeoutMs: 20_000 },
+    { timeoutMs: START_TIMEOUT_MS },
   );
   return proc;
 }
@@ -168,6 +199,7 @@ export class Stack {
   databaseUrl: string | undefined;
   private removeDir!: () => Promise<void>;
   private dropSchema: (() => Promise<void>) | undefined;
+  private starting: Promise<unknown> | undefined;
 
   constructor(private readonly env: Env = {}) {}
 
@@ -180,6 +212,18 @@ export class Stack {
   }
 
   async start(options: { worker?: boolean; serverLogFile?: string } = {}): Promise<this> {
+    this.starting = this.startAll(options);
+    try {
+      await this.starting;
+    } catch (err) {
+      // uvu reports a failed `before` as a suite that ran nothing, without the reason.
+      console.error(`a stack did not start: ${err instanceof Error ? err.stack : String(err)}\n${this.output()}`);
+      throw err;
+    }
+    return this;
+  }
+
+  private async startAll(options: { worker?: boolean; serverLogFile?: string }): Promise<void> {
     const dir = await tempDir();
     this.dataDir = dir.path;
     this.removeDir = dir.remove;
@@ -192,13 +236,17 @@ export class Stack {
     this.redis = await startRedis();
     this.server = await startServer(this.sharedEnv, { logFile: options.serverLogFile });
     if (options.worker !== false) await this.startWorker();
-    return this;
   }
 
   async startWorker(env: Env = {}): Promise<Proc> {
     this.worker = await startWorker({ ...this.sharedEnv, ...env });
     this.workers.push(this.worker);
     return this.worker;
+  }
+
+  /** A worker for a test that needs one, whatever the tests before it stopped or started. */
+  async ensureWorker(env: Env = {}): Promise<Proc> {
+    return this.worker?.running ? this.worker : this.startWorker(env);
   }
 
   /** Every worker started, the current one last. */
@@ -244,6 +292,9 @@ export class Stack {
   }
 
   async stop(): Promise<void> {
+    // A start still under way (another stack of the same suite failed first) would leave
+    // processes behind that keep the test file from ever exiting.
+    await this.starting?.catch(() => undefined);
     for (const worker of this.workers) await worker.stop();
     await this.server?.proc.stop();
     await this.redis?.proc.stop();

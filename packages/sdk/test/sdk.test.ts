@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DepictApiError, DepictClient, DepictTimeoutError } from '@depict/sdk';
 import { png, scene } from '../../../test-support/images.js';
+import { waitFor } from '../../../test-support/ports.js';
 import { Stack, tempDir } from '../../../test-support/processes.js';
 
 const sdk = suite('@depict/sdk against a running server');
@@ -19,6 +20,7 @@ sdk.after(async () => {
 });
 
 sdk('describe(path) submits a file from disk and waits for its description', async () => {
+  await stack.ensureWorker();
   const dir = await tempDir();
   try {
     const file = path.join(dir.path, 'garden.png');
@@ -33,6 +35,7 @@ sdk('describe(path) submits a file from disk and waits for its description', asy
 });
 
 sdk('submit, status and result are typed calls on the same job', async () => {
+  await stack.ensureWorker();
   const sent = await client.submit(await png({ width: 90, height: 60 }), { filename: 'tiny.png' });
   assert.is(sent.status, 'queued');
   const status = await client.status(sent.job_id);
@@ -45,6 +48,9 @@ sdk('submit, status and result are typed calls on the same job', async () => {
 });
 
 sdk('list, options and delete are typed calls too', async () => {
+  await stack.ensureWorker();
+  // A second finished job, so that a page of one has a next page.
+  await client.describe(await png({ width: 72, height: 50 }), { timeoutMs: 30_000 });
   const done = await client.describe(await png({ width: 70, height: 50 }), { length: 'alt', timeoutMs: 30_000 });
   assert.ok(done.description.length <= 125);
   const page = await client.list({ status: 'done', limit: 1 });
@@ -99,10 +105,12 @@ sdk('wait() gives up with DepictTimeoutError when the job cannot finish in time'
 });
 
 sdk('watch() hears each state through the job.watch subscription, and ends with the last', async () => {
+  await stack.worker?.stop();
   const sent = await client.submit(await png({ width: 36, height: 36 }));
   const seen: string[] = [];
   const watching = client.watch(sent.job_id, (s) => seen.push(s.status));
-  await new Promise((r) => setTimeout(r, 300));
+  // The subscription has answered with the state it found: only then may a worker change it.
+  await waitFor('the first state', () => (seen.length > 0 ? true : undefined));
   assert.equal(seen, ['queued'], 'no worker yet: queued');
   await stack.startWorker();
   const last = await watching;

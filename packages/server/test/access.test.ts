@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { png } from '../../../test-support/images.js';
+import { waitFor } from '../../../test-support/ports.js';
 import { Stack } from '../../../test-support/processes.js';
 
 const KEY_A = 'key-alpha-7f3c1e9a';
@@ -76,6 +77,13 @@ access('past the rate limit: 429 with Retry-After, for that key only', async () 
 });
 
 access('no API key and no image data in any log line; security headers set; no CORS by default', async () => {
+  // An upload with a key, of its own, logged to its last line before the logs are read.
+  const sent = await call('/submit', { method: 'POST', body: form(), key: KEY_A });
+  assert.is(sent.status, 202);
+  const requestId = sent.headers.get('x-request-id');
+  await waitFor('the upload to be logged', () =>
+    stack.server.proc.logs().some((l) => l.reqId === requestId && l.msg === 'request completed') ? true : undefined,
+  );
   const logs = stack.output();
   assert.not.ok(logs.includes(KEY_A) || logs.includes(KEY_B), 'a key reached the logs');
   assert.not.match(logs, /iVBORw0KGgo/, 'image data reached the logs');
@@ -103,13 +111,11 @@ access('request ids: a sane X-Request-Id is kept and echoed, any other replaced;
   const replaced = await post('not a sane id');
   assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
 
-  let lines: Array<Record<string, any>> = [];
-  for (let i = 0; i < 50 && lines.length === 0; i++) {
-    await new Promise((r) => setTimeout(r, 50)); // the log is written asynchronously
-    lines = stack.server.proc.logs().filter((l) => l.reqId === 'client-id.42');
-  }
-  const done = lines.find((l) => l.msg === 'request completed');
-  assert.ok(done, JSON.stringify(lines));
+  // The log is written asynchronously: wait for the request's last line; those before it are in by then.
+  const done: Record<string, any> = await waitFor('the request to be logged', () =>
+    stack.server.proc.logs().find((l) => l.reqId === 'client-id.42' && l.msg === 'request completed'),
+  );
+  const lines: Array<Record<string, any>> = stack.server.proc.logs().filter((l) => l.reqId === 'client-id.42');
   assert.equal(done!.req, { method: 'POST', url: '/submit', remoteAddress: '127.0.0.1', userAgent: 'node' });
   assert.equal(done!.res, { statusCode: 202 });
   assert.type(done!.responseTime, 'number');

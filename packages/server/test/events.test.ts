@@ -24,16 +24,27 @@ live.after(async () => {
   await fake.stop();
 });
 
-/** Read an event stream to its end; each `event: status` as its parsed data. */
-async function readEvents(url: string): Promise<Array<{ status: string }>> {
+/** Read an event stream to its end; each `event: status` as its parsed data, also told to `onEvent` as it comes. */
+async function readEvents(url: string, onEvent: (event: { status: string }) => void = () => undefined): Promise<Array<{ status: string }>> {
   const res = await fetch(url);
   assert.is(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const text = await res.text();
-  return text
-    .split('\n\n')
-    .filter((block) => block.startsWith('event: status'))
-    .map((block) => JSON.parse(/^data: (.*)$/m.exec(block)![1]!));
+  const events: Array<{ status: string }> = [];
+  let text = '';
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    text += chunk.value;
+    let end: number;
+    while ((end = text.indexOf('\n\n')) >= 0) {
+      const block = text.slice(0, end);
+      text = text.slice(end + 2);
+      if (!block.startsWith('event: status')) continue;
+      const event = JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { status: string };
+      events.push(event);
+      onEvent(event);
+    }
+  }
+  return events;
 }
 
 live('the stream sent by the other server shows queued, processing and done, then closes', async () => {
@@ -42,8 +53,10 @@ live('the stream sent by the other server shows queued, processing and done, the
   await stack.worker!.stop();
   const sent = await submit(stack.url, await scene(260, 180));
   const id = sent.body.job_id;
-  const events = readEvents(`${other.url}/events/${id}`);
-  await new Promise((r) => setTimeout(r, 300));
+  let first: string | undefined;
+  const events = readEvents(`${other.url}/events/${id}`, (e) => (first ??= e.status));
+  // The stream has sent the state it found: only then may a worker change it.
+  await waitFor('the first event', () => first);
   await stack.startWorker();
   await waitFor('processing', async () => ((await get(stack.url, `/status/${id}`)).body.status === 'processing' ? true : undefined));
   release();

@@ -109,6 +109,7 @@ jobs('options reach the vision model: alt length, language, extra prompt, image 
 });
 
 jobs('the analyzer honours length=alt and says when it can only answer in English', async () => {
+  await stack.ensureWorker();
   const sent = await send(stack, { length: 'alt', language: 'fr' }, await scene(640, 480));
   const result = await waitForResult(stack.url, sent.body.job_id);
   assert.is(result.body.status, 'done');
@@ -129,6 +130,7 @@ jobs('a bad option is a 400 that names it, and nothing is stored', async () => {
 });
 
 jobs('several files in one submit: a job per good file, an error entry per bad one; too many is 400', async () => {
+  await stack.ensureWorker();
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(await png({ width: 41, height: 31 }))]), 'one.png');
   form.append('file', new Blob([new TextEncoder().encode('not an image')]), 'two.png');
@@ -151,6 +153,11 @@ jobs('several files in one submit: a job per good file, an error entry per bad o
 });
 
 jobs('GET /stats counts jobs by status and gives median queue and processing times', async () => {
+  // What it counts, made here: a job canceled while no worker runs, and three done.
+  await stack.worker?.stop();
+  assert.is((await del(stack, (await send(stack, { cache: 'false' })).body.job_id)).status, 200);
+  await stack.startWorker();
+  for (let i = 0; i < 3; i++) await waitForResult(stack.url, (await send(stack, {}, await png({ width: 50 + i, height: 30 }))).body.job_id);
   const stats = await get(stack.url, '/stats');
   assert.is(stats.status, 200, JSON.stringify(stats.body));
   assert.ok(stats.body.counts.done >= 3, JSON.stringify(stats.body));

@@ -21,6 +21,7 @@ outages.after(async () => {
 });
 
 outages('a submit while Redis is down is accepted and stored, /ready is 503, and the job runs when Redis returns', async () => {
+  await stack.ensureWorker();
   await stack.stopRedis();
   const started = Date.now();
   const sent = await submit(stack.url, await png({ width: 64, height: 48 }));
@@ -75,15 +76,25 @@ outages('a server killed mid-upload leaves no job, and its partial file is swept
 });
 
 outages('SIGTERM on the server: an upload in progress still completes, then the server exits', async () => {
+  await stack.ensureWorker();
   const image = await png({ width: 80, height: 60 });
   const boundary = 'graceful-boundary';
   const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="g.png"\r\nContent-Type: image/png\r\n\r\n`);
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const body = Buffer.concat([head, image, tail]);
+  let inProgress!: () => void;
+  const started = new Promise<void>((resolve) => (inProgress = resolve));
+  let req!: ReturnType<typeof request>;
   const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(`${stack.url}/submit`, {
+    // With Expect: 100-continue the server says when it has read the request's head: from
+    // then on the request is in progress, not a connection that SIGTERM may close as idle.
+    req = request(`${stack.url}/submit`, {
       method: 'POST',
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) },
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length), expect: '100-continue' },
+    });
+    req.on('continue', () => {
+      req.write(body.subarray(0, head.length + 10));
+      inProgress();
     });
     req.on('response', (res) => {
       let text = '';
@@ -91,12 +102,16 @@ outages('SIGTERM on the server: an upload in progress still completes, then the 
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
     req.on('error', reject);
-    req.write(body.subarray(0, head.length + 10));
-    setTimeout(() => req.end(body.subarray(head.length + 10)), 700);
+    req.flushHeaders();
   });
-  await new Promise((r) => setTimeout(r, 200));
+  await started;
   const exited = stack.server.proc.exited;
   stack.server.proc.child.kill('SIGTERM');
+  // The rest of the upload arrives once the server is shutting down.
+  await waitFor('the server to begin its shutdown', () =>
+    stack.server.proc.logs().some((l) => l.msg === 'shutting down: finishing open requests') ? true : undefined,
+  );
+  req.end(body.subarray(head.length + 10));
   const reply = await answer;
   assert.is(reply.status, 202, reply.body);
   assert.is(await exited, 0);

@@ -113,7 +113,16 @@ ui('a description containing HTML shows as text, and nothing runs', async () => 
   assert.is(await page.textContent('.job .description'), `A caption that tries ${XSS} to run code.`);
   assert.is(await page.locator('.job .description img').count(), 0, 'no element was made from the description');
   assert.is(await page.textContent('.job .generated-by'), 'openai:ui-model');
-  await page.waitForTimeout(300);
+  // Had the caption become an <img src=x>, its error (and alert) would come before that of
+  // a broken image added after it: once that one has failed, the alert had its chance.
+  await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const probe = new Image();
+        probe.onerror = probe.onload = () => resolve(true);
+        probe.src = 'x';
+      }),
+  );
   assert.equal(dialogs, []);
   await context.close();
 });

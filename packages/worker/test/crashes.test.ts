@@ -51,6 +51,12 @@ async function statusOf(id: string) {
   return (await get(stack.url, `/status/${id}`)).body.status as string;
 }
 
+/** True once every job is processing; asks one job at a time and stops at the first that is not. */
+async function allProcessing(ids: string[]): Promise<true | undefined> {
+  for (const id of ids) if ((await statusOf(id)) !== 'processing') return undefined;
+  return true;
+}
+
 function held(text: string): { release: () => void } {
   let release!: () => void;
   fake.behaviour = { kind: 'hold', text, release: new Promise<void>((r) => (release = r)) };
@@ -61,7 +67,7 @@ crashes('kill -9 a worker with 50 jobs in flight: a new worker finishes all 50, 
   const hold = held('never sent');
   await stack.startWorker();
   const ids = await submitMany(50);
-  await waitFor('all 50 processing', async () => ((await Promise.all(ids.map(statusOf))).every((s) => s === 'processing') ? true : undefined), {
+  await waitFor('all 50 processing', () => allProcessing(ids), {
     timeoutMs: 20_000,
   });
   await stack.worker!.stop('SIGKILL');
@@ -112,7 +118,7 @@ crashes('SIGTERM: a job that ends within the grace period finishes; the rest are
   const hold = held('Answered by the next worker.');
   const slowWorker = await stack.startWorker();
   const slow = await submitMany(3);
-  await waitFor('slow jobs processing', async () => ((await Promise.all(slow.map(statusOf))).every((s) => s === 'processing') ? true : undefined));
+  await waitFor('slow jobs processing', () => allProcessing(slow));
   const stopping = slowWorker.stop('SIGTERM');
   await stopping;
   assert.is(await slowWorker.exited, 0);

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { get, post, submit, waitForResult } from '../../../test-support/api.js';
 import { FakeOpenAI } from '../../../test-support/fake-openai.js';
 import { scene } from '../../../test-support/images.js';
+import { waitFor } from '../../../test-support/ports.js';
 import { Stack } from '../../../test-support/processes.js';
 
 /**
@@ -150,7 +151,9 @@ expiry('the upload is kept for a retry, removed after the retention, and a late 
   assert.is(retried.status, 200, 'retried within the retention: the upload is still there');
   assert.is((await waitForResult(short.url, keptId)).body.status, 'done');
 
-  await new Promise((r) => setTimeout(r, 2_500));
+  await waitFor('the sweeper to remove the upload kept past its retention', async () =>
+    (await short.uploads()).includes(goneId) ? undefined : true,
+  { intervalMs: 250 });
   const late = await post(short.url, `/jobs/${goneId}/retry`);
   assert.is(late.status, 410, JSON.stringify(late.body));
   assert.is(late.body.error.code, 'upload_gone');

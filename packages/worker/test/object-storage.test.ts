@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, submit, waitForResult } from '../../../test-support/api.js';
 import { png, scene, sharp } from '../../../test-support/images.js';
-import { freePort, waitFor } from '../../../test-support/ports.js';
+import { waitFor } from '../../../test-support/ports.js';
 import { testSchema } from '../../../test-support/postgres.js';
 import { Stack } from '../../../test-support/processes.js';
 
@@ -19,6 +19,7 @@ import { Stack } from '../../../test-support/processes.js';
 const storage = suite('uploads in object storage: server and worker share no disk');
 const BUCKET = 'depict-uploads';
 let s3rver: S3rver;
+let s3Port = 0;
 let s3Dir: string;
 let workerDir: string;
 let schema: Awaited<ReturnType<typeof testSchema>>;
@@ -28,10 +29,9 @@ let s3: S3Client;
 storage.before(async () => {
   s3Dir = await mkdtemp(path.join(os.tmpdir(), 'depict-s3-'));
   workerDir = await mkdtemp(path.join(os.tmpdir(), 'depict-worker-'));
-  const port = await freePort();
-  s3rver = new S3rver({ address: '127.0.0.1', port, directory: s3Dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
-  await s3rver.run();
-  const endpoint = `http://127.0.0.1:${port}`;
+  // On a port of the system's choosing; a restart takes the same one, which the stack knows.
+  s3Port = (await startS3rver()).port;
+  const endpoint = `http://127.0.0.1:${s3Port}`;
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
   schema = await testSchema();
@@ -56,6 +56,12 @@ storage.after(async () => {
   await rm(s3Dir, { recursive: true, force: true });
   await rm(workerDir, { recursive: true, force: true });
 });
+
+/** s3rver over the test's directory, on s3Port (0 at first: any free port). */
+async function startS3rver(): Promise<{ port: number }> {
+  s3rver = new S3rver({ address: '127.0.0.1', port: s3Port, directory: s3Dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  return s3rver.run();
+}
 
 async function keys(): Promise<string[]> {
   const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
@@ -87,7 +93,7 @@ storage('an upload waits in the bucket, a worker on another disk describes it, a
 });
 
 storage('canceling a queued job deletes its object; a job whose object is gone fails with upload_missing', async () => {
-  await stack.worker!.stop();
+  await stack.worker?.stop();
   const queued = await submit(stack.url, await png({ width: 30, height: 20 }));
   const res = await fetch(`${stack.url}/jobs/${queued.body.job_id}`, { method: 'DELETE' });
   assert.is(res.status, 200);
@@ -110,7 +116,7 @@ storage('/ready checks the bucket: 503 while the object store is away', async ()
   const away = await get(stack.url, '/ready');
   assert.is(away.status, 503);
   assert.match(away.body.error.message, /blob_store/);
-  await s3rver.run();
+  await startS3rver();
   await waitFor('ready again', async () => ((await get(stack.url, '/ready')).status === 200 ? true : undefined));
 });
 
