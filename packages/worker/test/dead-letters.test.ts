@@ -132,7 +132,7 @@ expiry.before(async () => {
   short = new Stack({
     ...VISION_ENV,
     OPENAI_BASE_URL: fake.baseUrl,
-    FAILED_RETENTION_HOURS: String(1.5 / 3600), // 1.5 s
+    FAILED_RETENTION_HOURS: String(4 / 3600), // 4 s: long enough for a retry right after the failure on a loaded machine
     SWEEP_INTERVAL_MS: '250',
     ORPHAN_UPLOAD_MS: '1000', // blobs this old are looked at; uploads in progress are younger
   });
@@ -144,8 +144,9 @@ expiry.after(async () => {
 });
 
 expiry('the upload is kept for a retry, removed after the retention, and a late retry is 410 with a clear message', async () => {
-  const keptId = await failedJob(short);
   const goneId = await failedJob(short);
+  const keptId = await failedJob(short);
+  // Retried as soon as it has failed, well within the retention.
   fake.behaviour = ANSWER;
   const retried = await post(short.url, `/jobs/${keptId}/retry`);
   assert.is(retried.status, 200, 'retried within the retention: the upload is still there');
