@@ -107,9 +107,12 @@ limits('while four costly proofs are under way, another small PNG is answered in
   assert.ok(Math.max(...times) < 1000, `small PNG submits took ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
 
   // Two prove, one waits its turn (PROOF_QUEUE=1), and one is told when to come back.
+  // On a machine so loaded that the proofs outlast PROOF_TIMEOUT_S (422), the one
+  // waiting its turn waits past it too, and is told to come back as well.
   const statuses = replies.map((r) => r.status).sort();
   const busy = replies.filter((r) => r.status === 503);
-  assert.is(busy.length, 1, `statuses ${statuses}`);
+  const outlasted = replies.some((r) => r.status === 422);
+  assert.ok(busy.length === 1 || (outlasted && busy.length === 2), `statuses ${statuses}`);
   assert.is(busy[0]!.body.error.code, 'busy');
   assert.is(busy[0]!.headers.get('retry-after'), '10');
   for (const reply of replies.filter((r) => r.status !== 503)) {
