@@ -16,12 +16,14 @@ export class GiveUp extends Error {}
 
 /**
  * Poll until `check` returns a value other than undefined, or fail after `timeoutMs`.
- * A check that throws is tried again, unless it throws GiveUp.
+ * A check that throws is tried again, unless it throws GiveUp. Thirty seconds unless
+ * told: test files share a machine that others use too, where what takes a second alone
+ * can take ten, and a wait that succeeds costs only the time it took.
  */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 15_000, intervalMs = 100 } = {},
+  { timeoutMs = 30_000, intervalMs = 100 } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

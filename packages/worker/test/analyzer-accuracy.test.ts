@@ -38,6 +38,30 @@ async function analyse(name: string, bytes: Buffer, options: AnalyzeOptions = {}
   return facts;
 }
 
+interface CaseImage {
+  readonly bytes: () => Promise<Buffer>;
+  readonly facts: () => Promise<Analysis>;
+}
+
+/** Every case's image: the checks that span them all analyse any not analysed yet. */
+const corpus: CaseImage[] = [];
+
+/**
+ * A case's image, made and analysed once, when first asked for. The checks over every
+ * image (alt text, honesty) ask for all of them, so they do not rely on the cases before
+ * them having run.
+ */
+function caseImage(name: string, make: () => Promise<Buffer>, options: AnalyzeOptions = {}): CaseImage {
+  let bytes: Promise<Buffer> | undefined;
+  let facts: Promise<Analysis> | undefined;
+  const image: CaseImage = {
+    bytes: () => (bytes ??= make()),
+    facts: () => (facts ??= image.bytes().then((b) => analyse(name, b, options))),
+  };
+  corpus.push(image);
+  return image;
+}
+
 const svg = (width: number, height: number, body: string) =>
   Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${body}</svg>`);
 
@@ -59,7 +83,7 @@ async function photoLike(width = 900, height = 600): Promise<Buffer> {
   return sharp(scene).composite([{ input: grain, blend: 'overlay' }]).jpeg({ quality: 92 }).toBuffer();
 }
 
-accuracy('EXIF make, model, date and orientation 6 are reported; width and height as displayed', async () => {
+const iphone = caseImage('iphone.jpg', async () => {
   const stored = await sharp(await photoLike(600, 400))
     .withExif({
       IFD0: { Make: 'Apple', Model: 'iPhone 13', Software: '17.4.1' },
@@ -67,8 +91,11 @@ accuracy('EXIF make, model, date and orientation 6 are reported; width and heigh
     })
     .jpeg()
     .toBuffer();
-  const rotated = await sharp(stored).withMetadata({ orientation: 6 }).jpeg().toBuffer();
-  const facts = await analyse('iphone.jpg', rotated);
+  return sharp(stored).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+});
+
+accuracy('EXIF make, model, date and orientation 6 are reported; width and height as displayed', async () => {
+  const facts = await iphone.facts();
   assert.is(facts.exifOrientation, 6);
   assert.is(facts.width, 400);
   assert.is(facts.height, 600);
@@ -85,15 +112,19 @@ accuracy('EXIF make, model, date and orientation 6 are reported; width and heigh
   assert.match(describeFacts(facts, 'detailed'), /ISO 100, 1\/250 s, f\/1\.6, 26 mm/);
 });
 
-accuracy('GPS is only "has location data" unless revealing it is switched on', async () => {
-  const withGps = await sharp(await photoLike(300, 200))
+const withGps = caseImage('gps.jpg', async () =>
+  sharp(await photoLike(300, 200))
     .withExif({
       IFD0: { Make: 'Canon', Model: 'Canon EOS R5' },
       IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '0/1 7/1 0/1' },
     })
     .jpeg()
-    .toBuffer();
-  const hidden = await analyse('gps.jpg', withGps);
+    .toBuffer(),
+);
+const withGpsShown = caseImage('gps-shown.jpg', () => withGps.bytes(), { revealGps: true });
+
+accuracy('GPS is only "has location data" unless revealing it is switched on', async () => {
+  const hidden = await withGps.facts();
   assert.is(hidden.camera?.hasLocation, true);
   assert.is(hidden.camera?.location, undefined);
   assert.not.match(JSON.stringify(hidden), /51\.5/);
@@ -101,13 +132,15 @@ accuracy('GPS is only "has location data" unless revealing it is switched on', a
   assert.not.match(describeFacts(hidden), /Canon Canon/);
   assert.match(describeFacts(hidden, 'detailed'), /carries location data/);
 
-  const shown = await analyse('gps-shown.jpg', withGps, { revealGps: true });
+  const shown = await withGpsShown.facts();
   assert.equal(shown.camera?.location, { latitude: 51.5, longitude: -0.11666666666666667 });
   assert.match(describeFacts(shown, 'detailed'), /Location: 51\.50000, -0\.11667/);
 });
 
+const plain = caseImage('plain.png', async () => sharp(await photoLike(300, 200)).png().toBuffer());
+
 accuracy('a file without EXIF has no camera facts', async () => {
-  const facts = await analyse('plain.png', await sharp(await photoLike(300, 200)).png().toBuffer());
+  const facts = await plain.facts();
   assert.is(facts.camera, null);
   assert.not.match(describeFacts(facts), /taken/);
 });
@@ -119,15 +152,17 @@ const FONTS = [
 ];
 
 for (const font of FONTS) {
-  accuracy(`text in ${font.family} at ${font.size} px: every word is recognised`, async () => {
-    const line = font.words.join(' ');
-    const image = await sharp(
+  const line = font.words.join(' ');
+  const image = caseImage(`text-${font.family}.png`, () =>
+    sharp(
       svg(900, 300, `<rect width="100%" height="100%" fill="#ffffff"/>
         <text x="40" y="160" font-family="${font.family}" font-size="${font.size}" fill="#111111">${line}</text>`),
     )
       .png()
-      .toBuffer();
-    const facts = await analyse(`text-${font.family}.png`, image);
+      .toBuffer(),
+  );
+  accuracy(`text in ${font.family} at ${font.size} px: every word is recognised`, async () => {
+    const facts = await image.facts();
     assert.is(facts.text.ocr, 'ran');
     const found = facts.text.lines.map((l) => l.text).join(' ').toLowerCase();
     for (const word of font.words) assert.ok(found.includes(word.toLowerCase()), `"${word}" not in "${found}"`);
@@ -135,48 +170,63 @@ for (const font of FONTS) {
   });
 }
 
-accuracy('no text is reported on a photo-like noise image, even with OCR forced on', async () => {
-  const noise = await sharp({ create: { width: 900, height: 600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 120, sigma: 60 } } })
+const noise = caseImage('noise.jpg', () =>
+  sharp({ create: { width: 900, height: 600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 120, sigma: 60 } } })
     .blur(0.8)
     .jpeg()
-    .toBuffer();
-  const auto = await analyse('noise.jpg', noise);
+    .toBuffer(),
+);
+const noiseOcrForced = caseImage('noise-forced.jpg', () => noise.bytes(), { ocr: 'on' });
+
+accuracy('no text is reported on a photo-like noise image, even with OCR forced on', async () => {
+  const auto = await noise.facts();
   assert.is(auto.text.ocr, 'skipped');
   assert.is(auto.kind, 'photo');
-  const forced = await analyse('noise-forced.jpg', noise, { ocr: 'on' });
+  const forced = await noiseOcrForced.facts();
   assert.is(forced.text.ocr, 'ran');
   assert.equal(forced.text.lines, [], JSON.stringify(forced.text.lines));
   assert.not.match(describeFacts(forced), /text|reads/);
 });
 
+const original = caseImage('original.jpg', () => photoLike());
+const blurredCopies = [2, 5].map((sigma) => ({
+  sigma,
+  image: caseImage(`blur-${sigma}.jpg`, async () => sharp(await original.bytes()).blur(sigma).jpeg().toBuffer()),
+}));
+
 accuracy('the original is sharp; a blurred copy is soft or blurry', async () => {
-  const original = await photoLike();
-  const sharpFacts = await analyse('original.jpg', original);
+  const sharpFacts = await original.facts();
   assert.is(sharpFacts.sharpness, 'sharp', String(sharpFacts.sharpnessScore));
   assert.match(describeFacts(sharpFacts), /sharp/);
-  for (const sigma of [2, 5]) {
-    const blurred = await analyse(`blur-${sigma}.jpg`, await sharp(original).blur(sigma).jpeg().toBuffer());
+  for (const { sigma, image } of blurredCopies) {
+    const blurred = await image.facts();
     assert.ok(['soft', 'blurry'].includes(blurred.sharpness ?? ''), `sigma ${sigma}: ${blurred.sharpness} ${blurred.sharpnessScore}`);
     assert.match(describeFacts(blurred), /soft|blurry/);
   }
   assert.is(sharpFacts.kind, 'photo');
 });
 
+const painted = caseImage('bands.jpg', () =>
+  sharp(svg(4000, 3000, '<rect width="2000" height="3000" fill="#e02020"/><rect x="2000" width="1200" height="3000" fill="#000080"/><rect x="3200" width="800" height="3000" fill="#ffd700"/>'))
+    .jpeg({ quality: 90 })
+    .toBuffer(),
+);
+const painted512 = caseImage('bands-512.jpg', async () => sharp(await painted.bytes()).resize(512).jpeg({ quality: 90 }).toBuffer());
+const bigPhoto = caseImage('big.jpg', () => photoLike(4000, 3000));
+const bigPhoto512 = caseImage('big-512.jpg', async () => sharp(await bigPhoto.bytes()).resize(512).jpeg({ quality: 92 }).toBuffer());
+
 accuracy('a 12 MP JPEG, measured at the 1/8 decode, reads as a 512 px copy of it does', async () => {
   // 4000 x 3000 is measured at 444 x 333 (libjpeg's 1/8 scale): the facts must not move with that.
   // Painted colours first, whose shares are known: 50% red, 30% navy, 20% gold.
-  const bands = svg(4000, 3000, '<rect width="2000" height="3000" fill="#e02020"/><rect x="2000" width="1200" height="3000" fill="#000080"/><rect x="3200" width="800" height="3000" fill="#ffd700"/>');
-  const painted = await sharp(bands).jpeg({ quality: 90 }).toBuffer();
-  for (const facts of [await analyse('bands.jpg', painted), await analyse('bands-512.jpg', await sharp(painted).resize(512).jpeg({ quality: 90 }).toBuffer())]) {
+  for (const facts of [await painted.facts(), await painted512.facts()]) {
     const shares = Object.fromEntries(facts.palette.map((c) => [c.name, c.share]));
     for (const [name, share] of [['red', 0.5], ['navy', 0.3], ['gold', 0.2]] as const) {
       assert.ok(Math.abs((shares[name] ?? 0) - share) <= 0.05, `${facts.width} px: ${name} ${shares[name]} against ${share}: ${JSON.stringify(shares)}`);
     }
   }
   // A photo-like scene: its light, colour and sharpness against its own 512 px copy.
-  const photo = await photoLike(4000, 3000);
-  const big = await analyse('big.jpg', photo);
-  const small = await analyse('big-512.jpg', await sharp(photo).resize(512).jpeg({ quality: 92 }).toBuffer());
+  const big = await bigPhoto.facts();
+  const small = await bigPhoto512.facts();
   assert.equal([big.width, big.height, big.megapixels, big.kind], [4000, 3000, 12, 'photo']);
   const near = (what: string, a: number, b: number, within: number) => assert.ok(Math.abs(a - b) <= within, `${what}: ${a} against ${b}`);
   near('lightness', big.lightness, small.lightness, 2);
@@ -186,21 +236,24 @@ accuracy('a 12 MP JPEG, measured at the 1/8 decode, reads as a 512 px copy of it
   assert.is(small.sharpness, 'sharp', String(small.sharpnessScore));
 });
 
+const gray = caseImage('gray.jpg', async () => sharp(await photoLike()).grayscale().jpeg().toBuffer());
+
 accuracy('grayscale photo: grayscale, no colour names', async () => {
-  const facts = await analyse('gray.jpg', await sharp(await photoLike()).grayscale().jpeg().toBuffer());
+  const facts = await gray.facts();
   assert.ok(facts.grayscale);
   assert.not.ok(facts.blackAndWhite);
   assert.is(facts.temperature, 'neutral');
   assert.match(describeFacts(facts), /grayscale photo/);
 });
 
-accuracy('a transparent PNG logo: an icon, with its transparency', async () => {
-  const logo = await sharp(
-    svg(256, 256, `<circle cx="128" cy="128" r="100" fill="#e11d48"/><rect x="98" y="60" width="60" height="136" fill="#ffffff"/>`),
-  )
+const logo = caseImage('logo.png', () =>
+  sharp(svg(256, 256, `<circle cx="128" cy="128" r="100" fill="#e11d48"/><rect x="98" y="60" width="60" height="136" fill="#ffffff"/>`))
     .png()
-    .toBuffer();
-  const facts = await analyse('logo.png', logo);
+    .toBuffer(),
+);
+
+accuracy('a transparent PNG logo: an icon, with its transparency', async () => {
+  const facts = await logo.facts();
   assert.ok(facts.hasAlpha);
   assert.ok(facts.transparentShare > 0.4 && facts.transparentShare < 0.6, String(facts.transparentShare));
   assert.is(facts.kind, 'icon');
@@ -208,8 +261,8 @@ accuracy('a transparent PNG logo: an icon, with its transparency', async () => {
   assert.match(describeFacts(facts), /transparent/);
 });
 
-accuracy('a UI-like screenshot: a screenshot, with its dark-on-light labels read', async () => {
-  const ui = await sharp(
+const ui = caseImage('ui.png', () =>
+  sharp(
     svg(1280, 800, `<rect width="100%" height="100%" fill="#f3f4f6"/>
       <rect width="100%" height="64" fill="#1f2937"/><text x="24" y="42" font-family="sans-serif" font-size="24" fill="#ffffff">Dashboard</text>
       <rect x="0" y="64" width="240" height="736" fill="#e5e7eb"/>
@@ -220,8 +273,11 @@ accuracy('a UI-like screenshot: a screenshot, with its dark-on-light labels read
       <rect x="280" y="190" width="940" height="320" fill="#ffffff" stroke="#d1d5db"/>`),
   )
     .png()
-    .toBuffer();
-  const facts = await analyse('ui.png', ui);
+    .toBuffer(),
+);
+
+accuracy('a UI-like screenshot: a screenshot, with its dark-on-light labels read', async () => {
+  const facts = await ui.facts();
   assert.is(facts.kind, 'screenshot');
   const found = facts.text.lines.map((l) => l.text).join(' ');
   // Light text on the dark title bar and button is not asserted: Tesseract often misses
@@ -231,38 +287,45 @@ accuracy('a UI-like screenshot: a screenshot, with its dark-on-light labels read
   assert.match(describeFacts(facts), /^A landscape screenshot/);
 });
 
-accuracy('a document page: a document, and what it says comes first', async () => {
-  const lines = [
-    'Quarterly Report',
-    'Revenue grew in every region this quarter.',
-    'Costs were flat and margins improved.',
-    'The board approved the new budget.',
-  ];
-  const page = await sharp(
+const documentLines = [
+  'Quarterly Report',
+  'Revenue grew in every region this quarter.',
+  'Costs were flat and margins improved.',
+  'The board approved the new budget.',
+];
+const documentPage = caseImage('document.png', () =>
+  sharp(
     svg(850, 1100, `<rect width="100%" height="100%" fill="#ffffff"/>` +
-      lines.map((l, i) => `<text x="70" y="${110 + i * 50}" font-family="serif" font-size="${i ? 24 : 36}" fill="#000000">${l}</text>`).join('')),
+      documentLines.map((l, i) => `<text x="70" y="${110 + i * 50}" font-family="serif" font-size="${i ? 24 : 36}" fill="#000000">${l}</text>`).join('')),
   )
     .png()
-    .toBuffer();
-  const facts = await analyse('document.png', page);
+    .toBuffer(),
+);
+
+accuracy('a document page: a document, and what it says comes first', async () => {
+  const facts = await documentPage.facts();
   assert.is(facts.kind, 'document');
   assert.ok(facts.text.words >= 15, String(facts.text.words));
   const text = describeFacts(facts);
   assert.match(text, /^A portrait black-and-white document, 850 x 1100 \(0\.9 MP\)\. It reads: "Quarterly Report/);
 });
 
-accuracy('an illustration: flat colours without text', async () => {
-  const art = await sharp(
+const art = caseImage('art.png', () =>
+  sharp(
     svg(800, 600, `<rect width="100%" height="100%" fill="#fde68a"/><circle cx="300" cy="300" r="180" fill="#7c3aed"/><rect x="450" y="150" width="250" height="300" fill="#10b981"/>`),
   )
     .png()
-    .toBuffer();
-  const facts = await analyse('art.png', art);
+    .toBuffer(),
+);
+
+accuracy('an illustration: flat colours without text', async () => {
+  const facts = await art.facts();
   assert.is(facts.kind, 'illustration');
   assert.equal(facts.text.lines, []);
 });
 
 accuracy('alt text is never longer than 125 characters', async () => {
+  for (const image of corpus) await image.facts();
   assert.ok(analysed.length >= 10);
   for (const { name, facts } of analysed) {
     const alt = describeFacts(facts, 'alt');
@@ -271,6 +334,7 @@ accuracy('alt text is never longer than 125 characters', async () => {
 });
 
 accuracy('no description states a fact that is not in details.analysis', async () => {
+  for (const image of corpus) await image.facts();
   const palette = new Set(analysed.flatMap(({ facts }) => facts.palette.map((c) => c.name)));
   for (const { name, facts } of analysed) {
     for (const length of ['alt', 'normal', 'detailed'] as const) {

@@ -12,8 +12,8 @@ import { Stack, type Proc } from '../../../test-support/processes.js';
  * cool-down one probe call decides. The fake server switches between failing and healthy.
  */
 // Long enough for a second worker process to start, on a machine busy with other tests,
-// and describe three images while the breaker is still open.
-const COOLDOWN_S = 10;
+// and describe three images while the breaker is still open (10 s was seen not to be).
+const COOLDOWN_S = 20;
 const fake = new FakeOpenAI();
 const breaker = suite('vision circuit breaker, shared by worker processes through Redis');
 let stack: Stack;
