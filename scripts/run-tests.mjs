@@ -144,11 +144,14 @@ function ensureSystemPackages(needBrowser) {
 }
 
 /**
- * Files that cannot share the machine: the browser test drives Chromium against four
+ * Files that cannot share the machine. The browser test drives Chromium against four
  * stacks at once, and its waits for a page to change are timed in the browser, where a
- * starved renderer misses them.
+ * starved renderer misses them. Two are measurements: the server's decode-limits test
+ * times small submits while its own costly proofs take every thread, and store-outage
+ * times submits through a PostgreSQL cut and freeze; with other files beside them they
+ * measure the other files.
  */
-const runsAlone = (label) => /ui-browser/.test(label);
+const runsAlone = (label) => /ui-browser|server\/test\/decode-limits|store-outage/.test(label);
 
 const TYPECHECK = 'tsc -p tsconfig.test.json';
 
