@@ -16,6 +16,7 @@ RUN npx tsc -b packages/contract packages/core packages/server packages/worker p
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# NODE_ENV: express reads it (its fallback error pages then carry no stack trace).
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 DATA_DIR=/data
 COPY --from=build /app /app
 COPY web web

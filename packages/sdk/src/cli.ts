@@ -60,6 +60,7 @@ async function alreadyDone(out: string | undefined, format: string): Promise<Set
   }
   const done = new Set<string>();
   for (const line of text.split('\n').filter(Boolean)) {
+    if (format === 'csv' && line === CSV_HEADER) continue;
     if (format === 'csv') {
       const file = /^"((?:[^"]|"")*)"/.exec(line)?.[1]?.replace(/""/g, '"');
       if (file && !line.includes(',"failed",')) done.add(file);
@@ -76,9 +77,12 @@ async function alreadyDone(out: string | undefined, format: string): Promise<Set
 }
 
 const csvCell = (v: string | null) => `"${(v ?? '').replace(/"/g, '""')}"`;
+/** The columns of a CSV row, named in its first line. */
+const CSV_COLUMNS = ['file', 'job_id', 'status', 'description', 'generated_by', 'error'] as const;
+const CSV_HEADER = CSV_COLUMNS.map(csvCell).join(',');
 const format = (row: Row, kind: string) =>
   kind === 'csv'
-    ? [row.file, row.job_id, row.status, row.description, row.generated_by, row.error].map(csvCell).join(',')
+    ? CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')
     : JSON.stringify(row);
 
 function progress(done: number, total: number, failed: number) {
@@ -108,6 +112,12 @@ async function describe(client: DepictClient, files: string[], values: Record<st
   const skipped = files.length - todo.length;
   if (skipped) process.stderr.write(`skipping ${skipped} image(s) already described\n`);
   const concurrency = Math.max(1, Number(values.concurrency ?? 4));
+  // A CSV starts with its column names: on stdout, or in an --out file that is new or empty.
+  if (kind === 'csv') {
+    const header = `${CSV_HEADER}\n`;
+    if (!out) process.stdout.write(header);
+    else if (((await stat(out).catch(() => undefined))?.size ?? 0) === 0) await appendFile(out, header);
+  }
   let next = 0;
   let finished = 0;
   let failed = 0;

@@ -58,6 +58,7 @@ cli('--format csv to stdout, --sidecar files, and a failing image makes the exit
   const csv = await run('describe', path.join(dir.path, 'photos', 'a.png'), path.join(dir.path, 'broken.png'), '--format', 'csv', '--sidecar');
   assert.is(csv.code, 1);
   const lines = csv.stdout.trim().split('\n');
+  assert.is(lines.shift(), '"file","job_id","status","description","generated_by","error"', 'a header row first');
   assert.is(lines.length, 2);
   assert.ok(lines.some((l) => l.includes('"done"')));
   assert.ok(lines.some((l) => l.includes('"failed"') && l.includes('PNG')));
