@@ -3,3 +3,4 @@ export * from './codes.js';
 export * from './describer.js';
 export * from './errors.js';
 export * from './job-status.js';
+export * from './analysis-schema.js';

@@ -1,5 +1,5 @@
 import exifr from 'exifr';
-import type { CameraFacts } from './analysis-schema.js';
+import type { CameraFacts } from '@depict/contract';
 
 const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().replace(/\0+$/, '') : undefined);
 const number = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);

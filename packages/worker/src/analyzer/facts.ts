@@ -1,5 +1,5 @@
 import type { DecodeLimits } from '@depict/core';
-import type { Analysis, Kind, TextFacts } from './analysis-schema.js';
+import type { Analysis, Kind, TextFacts } from '@depict/contract';
 import { rgbOfHex, rgbToLab } from './colour-space.js';
 import { decodeForAnalysis, type DecodedImage } from './decode.js';
 import { readCamera } from './exif.js';
@@ -9,7 +9,7 @@ import type { OcrEngine, OcrMode } from './ocr.js';
 import { dominantColours } from './palette.js';
 import { measureTexture } from './texture.js';
 
-export type { Analysis } from './analysis-schema.js';
+export type { Analysis } from '@depict/contract';
 
 type Orientation = Analysis['orientation'];
 type Brightness = Analysis['brightness'];

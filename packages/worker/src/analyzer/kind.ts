@@ -1,4 +1,4 @@
-import type { Kind } from './analysis-schema.js';
+import type { Kind } from '@depict/contract';
 
 /** The measured cues a kind is judged from. */
 export interface KindCues {

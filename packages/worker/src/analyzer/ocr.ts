@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
-import type { TextFacts } from './analysis-schema.js';
+import type { TextFacts } from '@depict/contract';
 
 const require = createRequire(import.meta.url);
 // The English model ships in an npm package, so nothing is downloaded at run time.

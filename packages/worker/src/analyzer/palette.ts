@@ -1,4 +1,4 @@
-import type { PaletteColour } from './analysis-schema.js';
+import type { PaletteColour } from '@depict/contract';
 import { nameOf } from './colour-names.js';
 import { deltaE, hexOf, labToRgb, type Lab } from './colour-space.js';
 

@@ -1,4 +1,4 @@
-import type { Analysis, CameraFacts, Kind, PaletteColour } from './analysis-schema.js';
+import type { Analysis, CameraFacts, Kind, PaletteColour } from '@depict/contract';
 
 /** How much to say: alt text (at most 125 characters), a short paragraph, or everything. */
 export type Length = 'alt' | 'normal' | 'detailed';
