@@ -1,52 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { JobStore, migrateToLatest, type Database, type NewJob } from '@depict/core';
-import { testSchema } from '../../../test-support/postgres.js';
-import { tempDir } from '../../../test-support/processes.js';
+import type { JobStore } from '@depict/core';
+import { newJob } from './new-job.js';
+import { pass, postgres, sqlite } from './store-backends.js';
 
 /**
  * The store's state machine, on SQLite and on PostgreSQL (the machine's local server,
  * in a schema of its own that is dropped afterwards).
  */
-
-function newJob(): NewJob {
-  return { jobId: randomUUID(), filename: 'a.png', mediaType: 'image/png', byteSize: 123, sha256: 'ab'.repeat(32), width: 4, height: 3, owner: null, options: { length: 'normal', detail: 'auto' } };
-}
-
-/** How far the stores' clock is ahead of the real one: a lease runs out by moving it, not by waiting. */
-let ahead = 0;
-const clock = () => new Date(Date.now() + ahead);
-/** Let `ms` pass, as the stores see it. */
-const pass = (ms: number) => {
-  ahead += ms;
-};
-
-interface Backend {
-  name: string;
-  open(): Promise<{ store: JobStore; cleanup: () => Promise<void> }>;
-}
-
-const sqlite: Backend = {
-  name: 'SQLite',
-  async open() {
-    const dir = await tempDir();
-    const store = await JobStore.open({ dataDir: dir.path, clock });
-    return { store, cleanup: dir.remove };
-  },
-};
-
-const postgres: Backend = {
-  name: 'PostgreSQL',
-  async open() {
-    const schema = await testSchema();
-    const store = await JobStore.open({ dataDir: '/nonexistent', databaseUrl: schema.url, clock });
-    return { store, cleanup: schema.drop };
-  },
-};
 
 for (const backend of [sqlite, postgres]) {
   const test = suite(`job store on ${backend.name}`);
@@ -310,38 +271,3 @@ for (const backend of [sqlite, postgres]) {
 
   test.run();
 }
-
-const statements = suite('job store statements');
-
-statements('no query binds its LIMIT, which would make SQLite compile the statement again on every run', async () => {
-  const dir = await tempDir();
-  const seen: string[] = [];
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: new SQLite(path.join(dir.path, 'depict.sqlite')) }),
-    log: (event) => {
-      if (event.level === 'query') seen.push(event.query.sql);
-    },
-  });
-  try {
-    await migrateToLatest(db, 'sqlite');
-    const store = new JobStore({ db, dialect: 'sqlite' });
-    const job = newJob();
-    await store.insert(job);
-    const before = new Date(Date.now() + 60_000).toISOString();
-    await store.findCached(job.sha256, job.options, null);
-    await store.list({ owner: null, limit: 20 });
-    await store.listFailed({ owner: null, limit: 20 });
-    await store.listStale({ queuedBefore: before, limit: 20 });
-    await store.dueWebhooks(20);
-    await store.stats(null, 20);
-    await store.deleteFinishedBefore(before, 20);
-    const limited = seen.filter((text) => /\blimit\b/i.test(text));
-    assert.is(limited.length, 7, limited.join('\n'));
-    for (const text of limited) assert.match(text, /\blimit \d+$/i);
-  } finally {
-    await db.destroy();
-    await dir.remove();
-  }
-});
-
-statements.run();
