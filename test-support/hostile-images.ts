@@ -5,7 +5,7 @@
  * so a refusal proves a limit rather than a corrupt-file path.
  */
 import { once } from 'node:events';
-import { createDeflate, crc32 } from 'node:zlib';
+import { createDeflate, crc32, deflateSync } from 'node:zlib';
 
 /** Bits written most significant first, with a 0x00 after every 0xFF byte (JPEG's byte stuffing). */
 class EntropyWriter {
@@ -182,4 +182,39 @@ export async function zeroPng(spec: ZeroPng): Promise<Buffer> {
     pngChunk('IDAT', Buffer.concat(compressed)),
     pngChunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** A few hundred bytes that claim width x height pixels. */
+export function pngClaiming(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A JPEG whose EXIF segment is garbage after a valid header. */
+export function brokenExif(jpegBytes: Buffer): Buffer {
+  const garbage = Buffer.concat([Buffer.from('Exif\0\0II*\0'), Buffer.from([0xff, 0xff, 0xff, 0x7f]), Buffer.alloc(40, 0xab)]);
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(garbage.length + 2);
+  return Buffer.concat([jpegBytes.subarray(0, 2), Buffer.from([0xff, 0xe1]), length, garbage, jpegBytes.subarray(2)]);
+}
+
+/** The bytes without their last n bytes, or without their last fraction n (n < 1). */
+export function cutEnd(bytes: Buffer, n: number): Buffer {
+  return bytes.subarray(0, bytes.length - (n < 1 ? Math.floor(bytes.length * n) : n));
+}
+
+/** One byte in the middle flipped: a PNG's chunk checksum no longer matches. */
+export function damaged(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  const middle = copy.length >> 1;
+  copy[middle] = copy[middle]! ^ 0x55;
+  return copy;
 }

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { get, submit, waitForResult } from '../../../test-support/api.js';
+import { brokenExif, cutEnd, damaged, pngClaiming } from '../../../test-support/hostile-images.js';
 import { png, scene, sharp } from '../../../test-support/images.js';
 import { waitFor } from '../../../test-support/ports.js';
 import { Stack } from '../../../test-support/processes.js';
@@ -26,59 +26,6 @@ hostile.before(async () => {
 hostile.after(async () => {
   await stack.stop();
 });
-
-function crc32(bytes: Buffer): number {
-  let c = ~0;
-  for (const byte of bytes) {
-    c ^= byte;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
-  return Buffer.concat([head, data, crc]);
-}
-
-/** A few hundred bytes that claim width x height pixels. */
-function pngClaiming(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(Buffer.alloc(1024))),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-/** A JPEG whose EXIF segment is garbage after a valid header. */
-function brokenExif(jpegBytes: Buffer): Buffer {
-  const garbage = Buffer.concat([Buffer.from('Exif\0\0II*\0'), Buffer.from([0xff, 0xff, 0xff, 0x7f]), Buffer.alloc(40, 0xab)]);
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(garbage.length + 2);
-  return Buffer.concat([jpegBytes.subarray(0, 2), Buffer.from([0xff, 0xe1]), length, garbage, jpegBytes.subarray(2)]);
-}
-
-/** The bytes without their last n bytes, or without their last fraction n (n < 1). */
-function cutEnd(bytes: Buffer, n: number): Buffer {
-  return bytes.subarray(0, bytes.length - (n < 1 ? Math.floor(bytes.length * n) : n));
-}
-
-/** One byte in the middle flipped: a PNG's chunk checksum no longer matches. */
-function damaged(bytes: Buffer): Buffer {
-  const copy = Buffer.from(bytes);
-  const middle = copy.length >> 1;
-  copy[middle] = copy[middle]! ^ 0x55;
-  return copy;
-}
 
 function serverRssMb(): number {
   const status = readFileSync(`/proc/${stack.server.proc.child.pid}/status`, 'utf8');
