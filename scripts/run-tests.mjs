@@ -139,8 +139,10 @@ function ensureSystemPackages(needBrowser) {
     return;
   }
   console.log(`installing ${missing.join(', ')} from Debian's packages`);
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  // Another apt-get may hold dpkg's lock (an unattended upgrade, a second checkout's tests): wait for it.
+  const wait = ['-o', 'DPkg::Lock::Timeout=300'];
+  spawnSync('apt-get', [...wait, 'update', '-qq'], { stdio: 'inherit' });
+  spawnSync('apt-get', [...wait, 'install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
 /**
