@@ -13,6 +13,8 @@ export interface SeenRequest {
 /** How the fake answers the next request: a description, an HTTP error, a hang, or garbage. */
 export type Behaviour =
   | { kind: 'answer'; text: string; delayMs?: number }
+  /** Content sent exactly as given, even where JSON was asked for. */
+  | { kind: 'raw'; content: string }
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'garbage' }
@@ -25,6 +27,21 @@ function decodeDataUrl(url: unknown): SeenRequest['image'] {
   return match ? { mediaType: match[1]!, bytes: Buffer.from(match[2]!, 'base64') } : undefined;
 }
 
+/** A JSON answer of the shape the worker asks for, with `text` as its description. */
+export function structured(text: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    caption: text,
+    alt_text: text.slice(0, 125),
+    description: text,
+    tags: [],
+    objects: [],
+    text: null,
+    people: 0,
+    content_flags: ['none'],
+    ...extra,
+  });
+}
+
 /**
  * A small OpenAI-compatible server on loopback. It records what it is sent and answers
  * the way the test says; OPENAI_BASE_URL points at `baseUrl`.
@@ -34,6 +51,8 @@ export class FakeOpenAI {
   behaviour: Behaviour = { kind: 'answer', text: 'A test description.' };
   /** Behaviours for the next requests, one each, before `behaviour` applies again. */
   readonly next: Behaviour[] = [];
+  /** Response formats this server refuses with a 400, as servers without structured output do. */
+  readonly refuses = new Set<'json_schema' | 'json_object'>();
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
   baseUrl = '';
@@ -65,14 +84,22 @@ export class FakeOpenAI {
       authorization: req.headers.authorization,
     });
 
+    const format = body.response_format?.type as string | undefined;
+    if (format && this.refuses.has(format as 'json_schema')) {
+      const message = `Invalid parameter: 'response_format' of type '${format}' is not supported with this model.`;
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message, type: 'invalid_request_error', param: 'response_format' } }));
+      return;
+    }
     const b = this.next.shift() ?? this.behaviour;
     switch (b.kind) {
       case 'answer':
         if (b.delayMs) await new Promise((r) => setTimeout(r, b.delayMs));
-        return this.answer(res, body.model, b.text);
+        return this.answer(res, body.model, format && b.text.trim() ? structured(b.text) : b.text);
+      case 'raw':
+        return this.answer(res, body.model, b.content);
       case 'hold':
         await b.release;
-        return this.answer(res, body.model, b.text);
+        return this.answer(res, body.model, format && b.text.trim() ? structured(b.text) : b.text);
       case 'status':
         res
           .writeHead(b.status, { 'content-type': 'application/json', ...(b.headers ?? {}) })

@@ -12,6 +12,9 @@ function withDefault<T extends z.ZodType>(schema: T, fallback: string) {
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** A price and the like: unset or empty is undefined, otherwise a number >= 0. */
+const optionalNumber = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(0).optional());
+
 const redisUrl = z
   .string()
   .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://');
@@ -65,6 +68,9 @@ export const EnvSchema = z.object({
   OPENAI_TIMEOUT_MS: withDefault(positiveInt, '60000'),
   OPENAI_MAX_RETRIES: withDefault(z.coerce.number().int().min(0).max(10), '2'),
   OPENAI_FALLBACK: withDefault(z.enum(['analyzer', 'fail']), 'analyzer'),
+  OPENAI_PRICE_INPUT_PER_MTOK: optionalNumber,
+  OPENAI_PRICE_OUTPUT_PER_MTOK: optionalNumber,
+  KEY_DAILY_TOKEN_LIMIT: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.optional()),
   VISION_BREAKER_FAILURES: withDefault(z.coerce.number().int().min(0).max(10_000), '5'),
   VISION_BREAKER_COOLDOWN_S: withDefault(z.coerce.number().positive().max(86_400), '30'),
   WORKER_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),

@@ -65,6 +65,11 @@ function validEnv(env: Record<string, string | undefined>): Env {
       `Invalid configuration:\n  PROOF_CONCURRENCY=${JSON.stringify(String(e.PROOF_CONCURRENCY))}: must be below UV_THREADPOOL_SIZE (${threadPool}), so proofs never take every thread`,
     );
   }
+  if ((e.OPENAI_PRICE_INPUT_PER_MTOK === undefined) !== (e.OPENAI_PRICE_OUTPUT_PER_MTOK === undefined)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  OPENAI_PRICE_INPUT_PER_MTOK and OPENAI_PRICE_OUTPUT_PER_MTOK: set both (a cost needs both prices) or neither',
+    );
+  }
   return e;
 }
 
@@ -117,7 +122,14 @@ function toConfig(e: Env, cwd: string) {
       maxRetries: e.OPENAI_MAX_RETRIES,
       fallback: e.OPENAI_FALLBACK,
       breaker: { failures: e.VISION_BREAKER_FAILURES, cooldownMs: Math.round(e.VISION_BREAKER_COOLDOWN_S * 1000) },
+      /** US dollars per million tokens; undefined: results carry tokens but no cost. */
+      prices:
+        e.OPENAI_PRICE_INPUT_PER_MTOK !== undefined && e.OPENAI_PRICE_OUTPUT_PER_MTOK !== undefined
+          ? { inputPerMTok: e.OPENAI_PRICE_INPUT_PER_MTOK, outputPerMTok: e.OPENAI_PRICE_OUTPUT_PER_MTOK }
+          : undefined,
     },
+    /** Tokens a key may spend per UTC day before submits get 429 quota_exceeded; undefined: no limit. */
+    keyDailyTokenLimit: e.KEY_DAILY_TOKEN_LIMIT,
     workerConcurrency: e.WORKER_CONCURRENCY,
     /** Where a worker serves its Prometheus /metrics (on HOST); undefined: it does not. */
     workerMetricsPort: e.WORKER_METRICS_PORT,

@@ -32,6 +32,17 @@ config('decode limits and proof turns: defaults, and proofs kept below the threa
   assert.throws(() => parseConfig({ PROOF_CONCURRENCY: '2', UV_THREADPOOL_SIZE: '2' }), /PROOF_CONCURRENCY/);
 });
 
+config('vision prices: both or neither; a daily token limit per key', () => {
+  assert.is(parseConfig({}).openai.prices, undefined);
+  assert.is(parseConfig({}).keyDailyTokenLimit, undefined);
+  const priced = parseConfig({ OPENAI_PRICE_INPUT_PER_MTOK: '0.15', OPENAI_PRICE_OUTPUT_PER_MTOK: '0.6', KEY_DAILY_TOKEN_LIMIT: '50000' });
+  assert.equal(priced.openai.prices, { inputPerMTok: 0.15, outputPerMTok: 0.6 });
+  assert.is(priced.keyDailyTokenLimit, 50_000);
+  assert.throws(() => parseConfig({ OPENAI_PRICE_INPUT_PER_MTOK: '0.15' }), /set both/);
+  assert.throws(() => parseConfig({ OPENAI_PRICE_INPUT_PER_MTOK: '-1', OPENAI_PRICE_OUTPUT_PER_MTOK: '1' }), /OPENAI_PRICE_INPUT_PER_MTOK/);
+  assert.throws(() => parseConfig({ KEY_DAILY_TOKEN_LIMIT: '0' }), /KEY_DAILY_TOKEN_LIMIT/);
+});
+
 config('an empty variable means its default', () => {
   const c = parseConfig({ OPENAI_API_KEY: '', PORT: '', OPENAI_VISION_MODEL: '' });
   assert.is(c.openai.apiKey, undefined);

@@ -40,7 +40,7 @@ vision('the model gets the image, shrunk to 2048 px, and its answer becomes the 
   assert.is(result.body.status, 'done', JSON.stringify(result.body));
   assert.is(result.body.description, 'A meadow under a clear sky with a yellow sun.');
   assert.is(result.body._generated_by, 'openai:vision-test-model');
-  assert.equal(result.body.details.usage, { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 });
+  assert.equal(result.body.details.usage, { input_tokens: 100, output_tokens: 20, total_tokens: 120 });
 
   assert.is(fake.requests.length, 1);
   const seen = fake.requests[0]!;

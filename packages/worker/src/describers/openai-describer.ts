@@ -1,8 +1,20 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import OpenAI from 'openai';
-import { DepictError, DescribeError, type Describer, type DescribeOptions, type Description, type ImageInput, isJobFailureCode } from '@depict/contract';
+import {
+  DepictError,
+  DescribeError,
+  type Describer,
+  type DescribeOptions,
+  type Description,
+  type ImageInput,
+  isJobFailureCode,
+  type VisionDetails,
+  type VisionMode,
+} from '@depict/contract';
 import type { BreakerTicket, CircuitBreaker, DecodeLimits } from '@depict/core';
-import { prepareImage } from './prepare-image.js';
+import { prepareImage, type PreparedImage } from './prepare-image.js';
+import { UsageTally, type Prices } from './usage.js';
+import { modeInstruction, parseAnswer, refusesResponseFormat, responseFormat, weakerMode } from './vision-answer.js';
 
 export { MAX_VISION_SIDE, prepareImage } from './prepare-image.js';
 
@@ -36,6 +48,8 @@ export interface OpenAIDescriberOptions {
   readonly breaker?: CircuitBreaker;
   /** What re-encoding an image may cost (DEFAULT_DECODE_LIMITS when not given). */
   readonly limits?: DecodeLimits;
+  /** OPENAI_PRICE_INPUT_PER_MTOK and OPENAI_PRICE_OUTPUT_PER_MTOK, when set: each job's cost in details.usage. */
+  readonly prices?: Prices | undefined;
 }
 
 /** Answers that say the service is unwell rather than that this request was wrong. */
@@ -65,6 +79,8 @@ export class OpenAIDescriber implements Describer {
   readonly generatedBy: string;
   private readonly client: OpenAI;
   /** The job's hook to run before each request, the SDK's own retries included. */
+  /** The strongest answer format this server has not refused; it only ever steps down. */
+  private mode: VisionMode = 'json_schema';
   private readonly requests = new AsyncLocalStorage<{ readonly before?: (() => Promise<void>) | undefined }>();
 
   constructor(private readonly options: OpenAIDescriberOptions) {
@@ -112,44 +128,71 @@ export class OpenAIDescriber implements Describer {
 
   private async call(image: ImageInput, options: DescribeOptions): Promise<Description> {
     const prepared = await prepareImage(image.source, image.byteSize, this.options.limits);
-    let completion: OpenAI.Chat.Completions.ChatCompletion;
-    try {
-      const request = {
-        model: this.options.model,
-        // max_tokens rather than max_completion_tokens: OpenAI-compatible servers
-        // (Ollama, vLLM, LM Studio) all understand it.
-        max_tokens: options.length === 'alt' ? 100 : options.length === 'detailed' ? 1500 : (this.options.maxTokens ?? 600),
-        messages: [
-          {
-            role: 'user' as const,
-            content: [
-              { type: 'text' as const, text: instructionFor(options) },
-              { type: 'image_url' as const, image_url: { url: prepared.dataUrl, detail: options.detail ?? 'auto' } },
-            ],
-          },
-        ],
+    const usage = new UsageTally(this.options.prices);
+    let invalidAnswers = 0;
+    for (;;) {
+      const mode = this.mode;
+      let completion: OpenAI.Chat.Completions.ChatCompletion;
+      try {
+        completion = await this.request(prepared, options, mode);
+      } catch (err) {
+        const weaker = weakerMode(mode);
+        if (weaker && refusesResponseFormat(err)) {
+          // Learnt once per process: the jobs after this one ask the way the server accepts.
+          if (this.mode === mode) this.mode = weaker;
+          continue;
+        }
+        throw explain(err, this.options.model);
+      }
+      usage.add(completion.usage);
+      const choice = completion.choices?.[0];
+      const text = typeof choice?.message?.content === 'string' ? choice.message.content.trim() : '';
+      if (!text) {
+        throw new DescribeError('vision_empty_answer', `The vision model ${this.options.model} returned no description.`);
+      }
+      const answer = mode === 'text' ? null : (parseAnswer(text) ?? null);
+      // Invalid JSON is asked for once more; after that the text itself is the description.
+      if (mode !== 'text' && !answer && ++invalidAnswers < 2) continue;
+      const description = answer ? (options.length === 'alt' ? answer.alt_text : answer.description) : text;
+      const vision: VisionDetails = {
+        mode,
+        answer,
+        invalid_answers: invalidAnswers,
+        image: { width: prepared.width, height: prepared.height, pixels: prepared.width * prepared.height, bytes: prepared.bytes, detail: options.detail ?? 'auto' },
       };
-      completion = await this.requests.run({ before: options.beforeModelCall }, () =>
-        this.client.chat.completions.create(request, options.signal ? { signal: options.signal } : {}),
-      );
-    } catch (err) {
-      throw explain(err, this.options.model);
+      return {
+        description,
+        generatedBy: this.generatedBy,
+        details: {
+          model: completion.model ?? this.options.model,
+          finish_reason: choice?.finish_reason ?? null,
+          usage: usage.total(),
+          options: { length: options.length ?? 'normal', language: options.language ?? null, detail: options.detail ?? 'auto' },
+          vision,
+        },
+      };
     }
-    const choice = completion.choices?.[0];
-    const text = typeof choice?.message?.content === 'string' ? choice.message.content.trim() : '';
-    if (!text) {
-      throw new DescribeError('vision_empty_answer', `The vision model ${this.options.model} returned no description.`);
-    }
-    return {
-      description: text,
-      generatedBy: this.generatedBy,
-      details: {
-        model: completion.model ?? this.options.model,
-        finish_reason: choice?.finish_reason ?? null,
-        usage: completion.usage ?? null,
-        options: { length: options.length ?? 'normal', language: options.language ?? null, detail: options.detail ?? 'auto' },
-        sent_image: { width: prepared.width, height: prepared.height, bytes: prepared.bytes },
-      },
+  }
+
+  private request(prepared: PreparedImage, options: DescribeOptions, mode: VisionMode): Promise<OpenAI.Chat.Completions.ChatCompletion> {
+    const format = responseFormat(mode);
+    const request: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = {
+      model: this.options.model,
+      // max_tokens rather than max_completion_tokens: OpenAI-compatible servers
+      // (Ollama, vLLM, LM Studio) all understand it. A JSON answer carries the caption,
+      // alt text and tags beside the description, so it gets room for them.
+      max_tokens: (options.length === 'alt' ? 100 : options.length === 'detailed' ? 1500 : (this.options.maxTokens ?? 600)) + (mode === 'text' ? 0 : 400),
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: [instructionFor(options), modeInstruction(mode)].filter(Boolean).join(' ') },
+            { type: 'image_url', image_url: { url: prepared.dataUrl, detail: options.detail ?? 'auto' } },
+          ],
+        },
+      ],
+      ...(format ? { response_format: format } : {}),
     };
+    return this.requests.run({ before: options.beforeModelCall }, () => this.client.chat.completions.create(request, options.signal ? { signal: options.signal } : {}));
   }
 }

@@ -2,6 +2,7 @@ import type { Describer } from '@depict/contract';
 import type { CircuitBreaker, Config, Logger } from '@depict/core';
 import { createAnalyzerDescriber } from '../analyzer/index.js';
 import { FallbackDescriber } from './fallback-describer.js';
+import { withMeasuredFacts } from './measured-facts.js';
 
 /**
  * The vision model when a key is configured (falling back to the offline analyzer when
@@ -19,7 +20,9 @@ export async function selectDescriber(config: Config, logger: Logger, breaker?: 
     timeoutMs: config.openai.timeoutMs,
     maxRetries: config.openai.maxRetries,
     limits: config.decodeLimits,
+    prices: config.openai.prices,
     ...(breaker ? { breaker } : {}),
   });
-  return config.openai.fallback === 'analyzer' ? new FallbackDescriber(vision, analyzer, logger) : vision;
+  const measured = withMeasuredFacts(vision, { revealGps: config.analyzer.revealGps, limits: config.decodeLimits });
+  return config.openai.fallback === 'analyzer' ? new FallbackDescriber(measured, analyzer, logger) : measured;
 }
