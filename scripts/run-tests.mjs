@@ -20,16 +20,29 @@ const JOBS = Math.max(1, Number.parseInt(process.env.TEST_JOBS ?? '4', 10) || 4)
 const TIMES_FILE = path.join(root, 'scripts', 'test-times.json');
 
 /**
- * Files that run the whole service (a Stack) run again with its job store on the
- * machine's PostgreSQL (DEPICT_TEST_STORE=postgres; a schema per stack). Left out: what
- * does not touch the store's dialect (the browser, packing the SDK, reading .env, and
- * the vision API's failures and breaker, whose store calls the other files make too),
- * and the fault trials that choose their store themselves (PostgreSQL behind a proxy;
- * SQLite on a full disk).
+ * Files that run again with the job store on the machine's PostgreSQL
+ * (DEPICT_TEST_STORE=postgres; a schema per stack). The job store's own test runs every
+ * query and transition on both dialects; these are the end-to-end paths whose reads and
+ * writes are the store's: submit and read, lists and cursors, events, dead letters and
+ * retries, webhooks' outbox, idempotency keys, model-call accounting, stats and metrics,
+ * the reconciler, and the SDK over all of them. The rest (limits, refusals, Redis
+ * outages, crashes, the browser) do the same on either store, and run once.
  */
-const onPostgres = (file) =>
-  readFileSync(path.join(root, file), 'utf8').includes('new Stack(') &&
-  !/ui-browser|sdk-package|dotenv|vision-failures|vision-breaker|store-outage|disk-full/.test(file);
+const POSTGRES_FILES = [
+  'server/test/api.test.ts',
+  'server/test/jobs-api.test.ts',
+  'server/test/events.test.ts',
+  'server/test/queued.test.ts',
+  'server/test/idempotency-cache.test.ts',
+  'server/test/batch-retry.test.ts',
+  'server/test/webhooks.test.ts',
+  'server/test/metrics.test.ts',
+  'worker/test/dead-letters.test.ts',
+  'worker/test/model-calls.test.ts',
+  'worker/test/reconciler.test.ts',
+  'sdk/test/sdk.test.ts',
+];
+const onPostgres = (file) => POSTGRES_FILES.some((name) => file.endsWith(name));
 
 function testFiles() {
   const files = [];
