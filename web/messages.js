@@ -34,6 +34,7 @@ export const PLAIN_WORDS = {
   not_ready: 'The service is starting up or not ready. Try again shortly.',
   busy: 'The server is busy right now. Try again shortly.',
   too_many_uploads: 'Too many uploads at once from here. They go on as the others finish.',
+  quota_exceeded: 'This key has used its vision tokens for today. It can send again after midnight UTC.',
   store_unavailable: 'The server cannot reach its database right now. Try again shortly.',
   insufficient_storage: 'The server is out of storage space right now. Try again later.',
   not_found: 'The server no longer knows this job.',

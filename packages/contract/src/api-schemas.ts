@@ -168,12 +168,36 @@ export const DeleteResponse = z
   .meta({ id: 'DeleteResponse' });
 export type DeleteResponse = z.infer<typeof DeleteResponse>;
 
+/** How many UTC days of vision model spending /stats lists. */
+export const USAGE_DAYS = 31;
+
+export const UsageDay = z
+  .object({
+    date: z.string().describe('The UTC day, YYYY-MM-DD.'),
+    jobs: z.number().int().describe('Jobs the vision model described that day.'),
+    input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    total_tokens: z.number().int(),
+    cost_usd: z.number().nullable().describe('Null unless OPENAI_PRICE_INPUT_PER_MTOK and OPENAI_PRICE_OUTPUT_PER_MTOK were set.'),
+  })
+  .meta({ id: 'UsageDay' });
+
+export const UsageStats = z
+  .object({
+    days: z.array(UsageDay).describe(`The caller's key's spending on the vision model, per UTC day, newest first, the last ${USAGE_DAYS} days; days without any are left out.`),
+    tokens_today: z.number().int().describe('Input and output tokens spent today (UTC).'),
+    daily_token_limit: z.number().int().nullable().describe('KEY_DAILY_TOKEN_LIMIT; null: no limit.'),
+    resets_at: z.string().describe('When today ends and the daily limit starts afresh: the next midnight, UTC, ISO 8601.'),
+  })
+  .meta({ id: 'UsageStats' });
+
 export const StatsResponse = z
   .object({
     counts: z.record(z.string(), z.number()).describe('Jobs by status.'),
     queue_ms_p50: z.number().nullable().describe('Median time from submit to processing, over the last finished jobs.'),
     processing_ms_p50: z.number().nullable().describe('Median time from processing to done, over the same jobs.'),
     sample: z.number().describe('How many finished jobs the medians are over.'),
+    usage: UsageStats,
   })
   .meta({ id: 'StatsResponse' });
 export type StatsResponse = z.infer<typeof StatsResponse>;

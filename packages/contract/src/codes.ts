@@ -39,6 +39,8 @@ export const CODES = {
   // The server is too busy or unwell now: ask again after Retry-After.
   rate_limited: { http: 429, retry: true },
   too_many_uploads: { http: 429, retry: true },
+  /** KEY_DAILY_TOKEN_LIMIT reached: passes at midnight UTC (Retry-After). */
+  quota_exceeded: { http: 429, retry: true },
   internal: { http: 500, retry: true },
   not_ready: { http: 503, retry: true },
   busy: { http: 503, retry: true },

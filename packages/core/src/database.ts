@@ -74,7 +74,19 @@ export interface JobUploadsTable {
   created_at: string;
 }
 
+/** Vision model spending per owner ('' without API keys) and UTC day: see migration 012. */
+export interface UsageDaysTable {
+  owner: string;
+  day: string;
+  jobs: number;
+  /** bigint: PostgreSQL's driver reads it as a string. */
+  input_tokens: number | string;
+  output_tokens: number | string;
+  cost_usd: number | null;
+}
+
 export interface Database {
+  usage_days: UsageDaysTable;
   jobs: JobsTable;
   job_uploads: JobUploadsTable;
   idempotency_keys: IdempotencyKeysTable;

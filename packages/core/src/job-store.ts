@@ -13,12 +13,14 @@ import type { Change, StoreContext } from './job-store/context.js';
 import * as ending from './job-store/ending.js';
 import * as idempotency from './job-store/idempotency.js';
 import type { Completion, Job, NewJob } from './job-store/model.js';
+import * as ledger from './job-store/usage-ledger.js';
 import * as queries from './job-store/queries.js';
 import * as retention from './job-store/retention.js';
 import * as taking from './job-store/taking.js';
 import * as outbox from './job-store/webhook-outbox.js';
 
 export type { Completion, Job, NewJob } from './job-store/model.js';
+export type { UsageDay } from './job-store/usage-ledger.js';
 
 /** The most rows one INSERT carries: far below SQLite's and PostgreSQL's bound-parameter limits. */
 const MAX_ROWS_PER_INSERT = 64;
@@ -130,6 +132,10 @@ export class JobStore {
   listStale = (options: { queuedBefore: string; limit: number }): Promise<string[]> => queries.listStale(this.s, options);
   countByStatus = (owner: string | null): Promise<Partial<Record<JobStatus, number>>> => queries.countByStatus(this.s, owner);
   stats = (owner: string | null, sample: number) => queries.stats(this.s, owner, sample);
+  /** Vision model spending per UTC day from `fromDay` on, newest first. */
+  usageDays = (owner: string | null, fromDay: string) => ledger.usageDays(this.s, owner, fromDay);
+  /** Tokens an owner spent on a UTC day. */
+  tokensOn = (owner: string | null, day: string) => ledger.tokensOn(this.s, owner, day);
 
   // Removing finished jobs (retention.ts).
   deleteFinished = (jobId: string): Promise<boolean> => retention.deleteFinished(this.s, jobId);

@@ -9,6 +9,7 @@ import { nextChange } from './job-watch.js';
 import { receiveFile, tempPathIn, type ReceivedFile } from './upload-storage.js';
 import { findOwnedJob } from './owned-job.js';
 import { jobStats } from './job-stats.js';
+import { checkTokenQuota } from './token-quota.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { publicProcedure, router, uploadProcedure, type Context } from './trpc.js';
 
@@ -39,6 +40,7 @@ export const jobRouter = router({
       }
       const fields = Object.fromEntries([...input.entries()].filter(([, v]) => typeof v === 'string'));
       const asked = await submissionFields(fields, ctx.req.headers['idempotency-key'], ctx.config);
+      await checkTokenQuota(ctx, ctx.owner);
       // From here on acceptUpload owns the upload, and removes any temporary file whatever happens.
       const saved = await saveFile(ctx, file);
       return acceptUpload(ctx, {
@@ -210,7 +212,7 @@ export const jobRouter = router({
       openapi: {
         method: 'GET',
         path: '/stats',
-        summary: 'Jobs by status, and median queue and processing times',
+        summary: 'Jobs by status, median queue and processing times, and vision tokens and cost per day',
         tags: ['jobs'],
         protect: false,
       },
@@ -218,7 +220,7 @@ export const jobRouter = router({
     .input(z.object({}).optional())
     .output(StatsResponse)
     .query(async ({ ctx }) => {
-      return jobStats(ctx.store, ctx.owner);
+      return jobStats(ctx.store, ctx.owner, ctx.config.keyDailyTokenLimit);
     }),
 
   /**

@@ -8,6 +8,7 @@ import { limitKey } from './rate-limit.js';
 import type { UploadSlots } from './upload-slots.js';
 import { HashingStorage, IN_MEMORY_MAX_BYTES, receivedBy, type ReceivedFile } from './upload-storage.js';
 import { acceptUpload, cleanFilename, idempotencyClaims, submissionFields } from './submission.js';
+import { checkTokenQuota } from './token-quota.js';
 
 /** Multer's limit codes, in words a client can act on. */
 function fromMulterError(err: multer.MulterError, maxBytes: number, maxFiles: number): DepictError {
@@ -59,6 +60,11 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
     }
     res.once('close', () => slot.release());
     next();
+  };
+
+  /** Before the body is read: a key past its daily tokens sends no upload for nothing. */
+  const withinQuota: RequestHandler = (req, res, next) => {
+    checkTokenQuota(deps, ownerScope(accessOf(res, deps.config.apiKeys))).then(() => next(), next);
   };
 
   const receive: RequestHandler = (req, res, next) => {
@@ -131,5 +137,5 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
     }
   };
 
-  return [takeSlot, receive, accept];
+  return [withinQuota, takeSlot, receive, accept];
 }

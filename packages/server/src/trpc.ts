@@ -40,6 +40,7 @@ const TRPC_CODE: Record<ErrorCode, TRPCCode> = {
   host_not_allowed: 'FORBIDDEN',
   rate_limited: 'TOO_MANY_REQUESTS',
   too_many_uploads: 'TOO_MANY_REQUESTS',
+  quota_exceeded: 'TOO_MANY_REQUESTS',
   internal: 'INTERNAL_SERVER_ERROR',
   not_ready: 'SERVICE_UNAVAILABLE',
   busy: 'SERVICE_UNAVAILABLE',

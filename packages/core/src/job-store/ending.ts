@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { JobError } from '@depict/contract';
 import { endAttempt, nowIso, webhookDueAt, type StoreContext } from './context.js';
 import { newRow, newWebhook, toJob, type Completion, type Job, type NewJob } from './model.js';
+import { recordUsage, usageOf } from './usage-ledger.js';
 import { get } from './queries.js';
 
 /**
@@ -58,9 +59,12 @@ export function complete(s: StoreContext, jobId: string, attempt: number, result
       .where('job_id', '=', jobId)
       .where('status', '=', 'processing')
       .where('attempts', '=', attempt)
+      .returning('owner')
       .executeTakeFirst();
-    if (res.numUpdatedRows !== 1n) return false;
+    if (!res) return false;
     await endAttempt(trx, jobId, attempt, { finished_at: at, outcome: 'done', describer: result.generatedBy });
+    const usage = usageOf(result.details);
+    if (usage) await recordUsage(trx, res.owner, at, usage);
     return true;
   });
 }

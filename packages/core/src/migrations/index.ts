@@ -10,6 +10,7 @@ import * as webhookDue from './008-webhook-due.js';
 import * as cacheLookupIndex from './009-cache-lookup-index.js';
 import * as jobUploads from './010-job-uploads.js';
 import * as attemptModelCalls from './011-attempt-model-calls.js';
+import * as usageDays from './012-usage-days.js';
 
 /** Every migration, in order. Names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '009-cache-lookup-index': cacheLookupIndex,
   '010-job-uploads': jobUploads,
   '011-attempt-model-calls': attemptModelCalls,
+  '012-usage-days': usageDays,
 };
