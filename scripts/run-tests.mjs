@@ -24,9 +24,8 @@ const TIMES_FILE = path.join(root, 'scripts', 'test-times.json');
  * (DEPICT_TEST_STORE=postgres; a schema per stack). The job store's own test runs every
  * query and transition on both dialects; these are the end-to-end paths whose reads and
  * writes are the store's: submit and read, lists and cursors, events, dead letters and
- * retries, webhooks' outbox, idempotency keys, model-call accounting, the usage ledger, stats
- * and metrics,
- * the reconciler, and the SDK over all of them. The rest (limits, refusals, Redis
+ * retries, webhooks' outbox, idempotency keys, model-call accounting, the usage ledger,
+ * stats and metrics, the reconciler, and the SDK over all of them. The rest (limits, refusals, Redis
  * outages, crashes, the browser) do the same on either store, and run once.
  */
 const POSTGRES_FILES = [
