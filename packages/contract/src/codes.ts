@@ -39,6 +39,12 @@ export const CODES = {
   // The server is too busy or unwell now: ask again after Retry-After.
   rate_limited: { http: 429, retry: true },
   too_many_uploads: { http: 429, retry: true },
+  /** An image URL the server will not fetch: a special-use address, or not http(s). */
+  url_refused: { http: 400, retry: false },
+  /** The image URL's server could not be reached, or did not answer 2xx. */
+  url_unreachable: { http: 502, retry: true },
+  /** The image URL did not answer in full within URL_FETCH_TIMEOUT_MS. */
+  url_timeout: { http: 504, retry: true },
   /** KEY_DAILY_TOKEN_LIMIT reached: passes at midnight UTC (Retry-After). */
   quota_exceeded: { http: 429, retry: true },
   internal: { http: 500, retry: true },

@@ -148,6 +148,8 @@ function toConfig(e: Env, cwd: string) {
     },
     analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true' },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
+    /** Images named by URL at submit: the whole fetch within timeoutMs; private addresses only when allowed. */
+    urlFetch: { timeoutMs: e.URL_FETCH_TIMEOUT_MS, allowPrivate: e.URL_FETCH_ALLOW_PRIVATE === 'true' },
     webhook: {
       secret: e.WEBHOOK_SECRET,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',

@@ -1,5 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import express from 'express';
 import multer from 'multer';
+
+/** A JSON submit holds URLs and options only. */
+const JSON_SUBMIT_MAX_BYTES = 100 * 1024;
 import { DepictError, errorBody, type BatchSubmitResponse } from '@depict/contract';
 import { removeFile } from '@depict/core';
 import type { AppDeps } from './deps.js';
@@ -9,6 +13,13 @@ import type { UploadSlots } from './upload-slots.js';
 import { HashingStorage, IN_MEMORY_MAX_BYTES, receivedBy, type ReceivedFile } from './upload-storage.js';
 import { acceptUpload, cleanFilename, idempotencyClaims, submissionFields } from './submission.js';
 import { checkTokenQuota } from './token-quota.js';
+import { fetchAll, URL_FETCHES_AT_ONCE, UrlFetchSlots, urlsOf } from './url-batch.js';
+import { fetchImage } from './url-fetch.js';
+
+interface Incoming {
+  readonly name: string | null;
+  readonly received: ReceivedFile;
+}
 
 /** Multer's limit codes, in words a client can act on. */
 function fromMulterError(err: multer.MulterError, maxBytes: number, maxFiles: number): DepictError {
@@ -89,53 +100,75 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
     });
   };
 
+  const urlSlots = new UrlFetchSlots(deps.config.uploads.memoryBytes, deps.config.maxUploadBytes);
+
   const accept = async (req: Request, res: Response, next: NextFunction) => {
-    const files = ((req.files as Express.Multer.File[] | undefined) ?? []).map((f) => ({ name: f.originalname, received: receivedBy(f) }));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const uploaded: Incoming[] = ((req.files as Express.Multer.File[] | undefined) ?? []).map((f) => ({ name: f.originalname, received: receivedBy(f) }));
     // Files handed to acceptUpload are its to remove (or to keep, as a job's upload).
     const handedOver = new Set<ReceivedFile>();
+    const fetched: Incoming[] = [];
     try {
-      if (files.length === 0) {
-        throw new DepictError('no_file', 'Send the image as multipart/form-data in a field named "file".');
+      const urls = urlsOf(body.url);
+      if (uploaded.length === 0 && urls.length === 0) {
+        throw new DepictError('no_file', 'Send the image as multipart/form-data in a field named "file", or its address in a field "url".');
       }
-      const asked = await submissionFields((req.body ?? {}) as Record<string, unknown>, req.headers['idempotency-key'], deps.config);
+      if (uploaded.length + urls.length > deps.config.batchMax) {
+        throw new DepictError('too_many_files', `Send at most ${deps.config.batchMax} images per request (BATCH_MAX).`);
+      }
+      const asked = await submissionFields(body, req.headers['idempotency-key'], deps.config);
       const owner = ownerScope(accessOf(res, deps.config.apiKeys));
-      const claims = idempotencyClaims(asked.idempotencyKey, owner, files.map((f) => f.received), asked.options);
-      const accept = ({ name, received }: (typeof files)[number], index: number) => {
+      // Each URL is fetched before any job is made, so a batch's answer keeps its order.
+      const fetches = await fetchAll(urls, (url) => urlSlots.run(() => fetchImage(deps, url)), URL_FETCHES_AT_ONCE);
+      for (const outcome of fetches) if (outcome.ok) fetched.push({ name: outcome.value.filename, received: outcome.value.file });
+      const items: Array<Incoming | { name: string | null; error: DepictError }> = [
+        ...uploaded,
+        ...fetches.map((outcome, i) => (outcome.ok ? { name: outcome.value.filename, received: outcome.value.file } : { name: urls[i]!.href, error: outcome.error })),
+      ];
+      const good = items.filter((item): item is Incoming => 'received' in item);
+      const claims = idempotencyClaims(asked.idempotencyKey, owner, good.map((f) => f.received), asked.options);
+      const accept = ({ name, received }: Incoming) => {
         handedOver.add(received);
         return acceptUpload(deps, {
           file: received,
           filename: cleanFilename(name),
           owner,
           options: asked.options,
-          idempotency: claims[index],
+          idempotency: claims[good.findIndex((g) => g.received === received)],
           useCache: asked.useCache,
           webhookUrl: asked.webhookUrl,
           log: req.log,
         });
       };
-      if (files.length === 1) {
-        const accepted = await accept(files[0]!, 0);
+      if (items.length === 1) {
+        const only = items[0]!;
+        if ('error' in only) throw only.error;
+        const accepted = await accept(only);
         res.status(202).location(accepted.status_url).json(accepted);
         return;
       }
-      // Several files: each gets its own job, or its own error; the good ones still run.
+      // Several images: each gets its own job, or its own error; the good ones still run.
       const jobs: BatchSubmitResponse['jobs'] = [];
-      for (const [index, file] of files.entries()) {
+      for (const item of items) {
         try {
-          jobs.push(await accept(file, index));
+          if ('error' in item) throw item.error;
+          jobs.push(await accept(item));
         } catch (err) {
           if (!(err instanceof DepictError)) throw err;
-          jobs.push({ filename: cleanFilename(file.name), error: { code: err.code, message: err.message } });
+          jobs.push({ filename: cleanFilename(item.name), error: { code: err.code, message: err.message } });
         }
       }
       res.status(202).json({ jobs });
     } catch (err) {
       next(err);
     } finally {
-      const left = files.map((f) => f.received).filter((f) => !handedOver.has(f));
+      const left = [...uploaded, ...fetched].map((f) => f.received).filter((f) => !handedOver.has(f));
       await Promise.all(left.map((f) => (f.path ? removeFile(f.path) : undefined)));
     }
   };
 
-  return [withinQuota, takeSlot, receive, accept];
+  // POST /submit with a JSON body: {"url": "...", ...options}, or {"url": [...]} for a batch.
+  const json = express.json({ limit: JSON_SUBMIT_MAX_BYTES });
+
+  return [withinQuota, takeSlot, receive, json, accept];
 }
