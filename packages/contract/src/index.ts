@@ -4,3 +4,4 @@ export * from './describer.js';
 export * from './errors.js';
 export * from './job-status.js';
 export * from './analysis-schema.js';
+export * from './documented-schema.js';
