@@ -126,14 +126,19 @@ function typecheckTests() {
 }
 
 /**
- * Browser tests drive Debian's Chromium. Install it (and redis-server) from Debian's
- * packages when they are missing and we may; otherwise the tests say what is missing.
+ * Browser tests drive Debian's Chromium, the README's examples curl and Python's
+ * requests. Install them (and redis-server) from Debian's packages when they are
+ * missing and we may; otherwise the tests say what is missing.
  */
-function ensureSystemPackages(needBrowser) {
+function ensureSystemPackages(needBrowser, needClients) {
   const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  const imports = (python) => spawnSync(python, ['-c', 'import requests'], { stdio: 'ignore' }).status === 0;
   const missing = [];
   if (!has('redis-server')) missing.push('redis-server');
   if (needBrowser && !has('chromium')) missing.push('chromium');
+  // The README's examples: curl, and Python with requests.
+  if (needClients && !has('curl')) missing.push('curl');
+  if (needClients && !imports('/usr/bin/python3') && !imports('python3')) missing.push('python3-requests');
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0 || !has('apt-get')) {
     console.log(`missing: ${missing.join(', ')} (install them from your system's packages)`);
@@ -194,7 +199,10 @@ async function runAll(tasks, times) {
 }
 
 const files = testFiles();
-ensureSystemPackages(files.some((f) => f.includes('browser')));
+ensureSystemPackages(
+  files.some((f) => f.includes('browser')),
+  files.some((f) => f.includes('readme-examples')),
+);
 if (files.length === 0) {
   console.log('no test files matched');
   console.log('0 passed, 1 failed');
