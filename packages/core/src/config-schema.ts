@@ -99,6 +99,7 @@ export const EnvSchema = z.object({
   CORS_ORIGINS: optionalString,
   PUBLIC_URL: httpUrl,
   LOG_LEVEL: withDefault(logLevel, 'info'),
+  REQUEST_LOG_LEVEL: withDefault(logLevel, 'info'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

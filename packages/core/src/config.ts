@@ -154,6 +154,8 @@ function toConfig(e: Env, cwd: string) {
     /** The address clients reach the server at (behind a proxy, say), for /openapi.json's servers; unset: the request's own origin. */
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
+    /** The level of the server's line per answered request (errors and 503s keep theirs); npm start uses debug. */
+    requestLogLevel: e.REQUEST_LOG_LEVEL,
   } as const;
 }
 

@@ -58,7 +58,9 @@ export function createApp(deps: AppDeps, options: { version: string; rateLimit: 
   const outer = express();
   outer.disable('x-powered-by');
   // Every request is logged, under the target it was sent with, whatever becomes of it.
-  outer.use(requestLog(deps.logger, { quiet: (req, res) => res.statusCode < 400 && req.routeKind === 'public' }));
+  outer.use(
+    requestLog(deps.logger, { quiet: (req, res) => res.statusCode < 400 && req.routeKind === 'public', level: deps.config.requestLogLevel }),
+  );
   outer.use(canonicalRequest(deps.config));
   outer.use(routes(deps, options));
   outer.use(errorHandler(deps));

@@ -53,7 +53,7 @@ postman('generated from /openapi.json, every call passes its tests', async () =>
     [],
     lines.join('\n'),
   );
-  const routes = executions.map((e) => `${e.request.method} /${e.request.url.path.join('/')}`.replace(/[0-9a-f-]{36}/, ':job_id'));
+  const routes = executions.map((e) => `${e.request.method} /${(e.request.url.path ?? []).join('/')}`.replace(/[0-9a-f-]{36}/, ':job_id'));
   for (const route of ['POST /submit', 'GET /status/:job_id', 'GET /result/:job_id', 'GET /events/:job_id', 'GET /jobs', 'DELETE /jobs/:job_id', 'GET /metrics', 'GET /health']) {
     assert.ok(routes.includes(route), `${route} ran:\n${routes.join('\n')}`);
   }
