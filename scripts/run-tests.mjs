@@ -24,13 +24,12 @@ const TIMES_FILE = path.join(root, 'scripts', 'test-times.json');
  * machine's PostgreSQL (DEPICT_TEST_STORE=postgres; a schema per stack). Left out: what
  * does not touch the store's dialect (the browser, packing the SDK, reading .env, the
  * clients' documents and examples, and the vision API's failures and breaker, whose
- * store calls the other files make too),
- * and the fault trials that choose their store themselves (PostgreSQL behind a proxy;
- * SQLite on a full disk).
+ * store calls the other files make too), and the files that choose their store
+ * themselves (PostgreSQL behind a proxy or under Node 22; SQLite on a full disk).
  */
 const onPostgres = (file) =>
   readFileSync(path.join(root, file), 'utf8').includes('new Stack(') &&
-  !/ui-browser|sdk-package|dotenv|vision-failures|vision-breaker|store-outage|disk-full|openapi-lint|postman|readme-examples|python-example/.test(file);
+  !/ui-browser|sdk-package|dotenv|vision-failures|vision-breaker|store-outage|disk-full|openapi-lint|postman|readme-examples|node22-smoke/.test(file);
 
 function testFiles() {
   const files = [];
