@@ -136,6 +136,10 @@ export async function postmanCollection(serverUrl, { apiKey, image } = {}) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write('Usage: node scripts/postman-collection.mjs [server URL] [output file] [--image FILE]\n');
+    process.exit(0);
+  }
   const imageAt = args.indexOf('--image');
   const image = imageAt >= 0 ? path.resolve(args.splice(imageAt, 2)[1]) : undefined;
   const [serverUrl = 'http://127.0.0.1:8000', out = 'depict.postman_collection.json'] = args;
