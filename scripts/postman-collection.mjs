@@ -31,13 +31,13 @@ const TESTS = {
     '});',
   ],
   'GET /result/:job_id': [
-    '// While the job is queued or processing: 202 and Retry-After; wait on /status again (at most 10 times).',
+    '// While the job is queued or processing: 202 and Retry-After; wait on /status again (at most 30 times).',
     'if (pm.response.code === 202) {',
     "  const tries = Number(pm.collectionVariables.get('result_tries') || 0) + 1;",
     "  pm.collectionVariables.set('result_tries', tries);",
     "  pm.test('202 comes with Retry-After', () => pm.response.to.have.header('Retry-After'));",
     '  const next = pm.execution?.setNextRequest ?? postman.setNextRequest;',
-    '  if (tries < 10) next({{status}});',
+    '  if (tries < 30) next({{status}});',
     '} else {',
     "  pm.test('200 with the description', () => {",
     '    pm.response.to.have.status(200);',
@@ -107,9 +107,9 @@ function prepare(item, image, names) {
     request.body.raw = JSON.stringify(Object.fromEntries(fields), null, 2);
   }
   if (route === 'GET /status/:job_id') {
-    // A long poll: the answer comes at the job's next change, or after 20 s.
+    // A long poll: the answer comes at the job's next change, or after {{wait}} seconds.
     const wait = request.url.query.find((q) => q.key === 'wait');
-    Object.assign(wait, { value: '20', disabled: false });
+    Object.assign(wait, { value: '{{wait}}', disabled: false });
   }
   const file = request.body?.formdata?.find((f) => f.type === 'file');
   if (file && image) file.src = image;
@@ -130,6 +130,7 @@ export async function postmanCollection(serverUrl, { apiKey, image } = {}) {
     ...(collection.variable ?? []),
     { key: 'bearerToken', value: '', description: 'One of the server\'s API_KEYS (leave empty when it has none).' },
     { key: 'job_id', value: '', description: 'Set by the submit call.' },
+    { key: 'wait', value: '20', description: 'Seconds the status call waits for the next change (at most 60).' },
   ];
   return collection;
 }
