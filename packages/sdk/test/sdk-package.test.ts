@@ -21,7 +21,7 @@ let project: Awaited<ReturnType<typeof tempDir>>;
 
 const CONSUMER = `
 import { readFile } from 'node:fs/promises';
-import { DepictClient, DepictApiError, type DoneResult, type JobStatus } from '@depict/sdk';
+import { DepictClient, DepictApiError, type Analysis, type DoneResult, type JobStatus } from '@depict/sdk';
 
 const client = new DepictClient({ baseUrl: process.env.DEPICT_URL! });
 const image = await readFile(process.argv[2]!);
@@ -41,7 +41,8 @@ try {
 }
 const page = await client.list({ status: 'done', limit: 5 });
 // The analysis is typed from the contract's AnalysisSchema.
-const colour: string | undefined = result.details.analysis?.palette[0]?.name;
+const analysis: Analysis | undefined = result.details.analysis;
+const colour: string | undefined = analysis?.palette[0]?.name;
 // @ts-expect-error -- a colour's share is a number
 const share: string | undefined = result.details.analysis?.palette[0]?.share;
 console.log(JSON.stringify({ id: result.job_id, description: result.description, status, missing, listed: page.items.length, wrong, colour, share }));
