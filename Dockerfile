@@ -1,5 +1,5 @@
 # One image for the server and the worker; docker-compose.yml picks the command.
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -14,7 +14,7 @@ COPY packages packages
 RUN npx tsc -b packages/contract packages/core packages/server packages/worker packages/sdk \
  && npx --yes pnpm@12.4.2 prune --prod
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 WORKDIR /app
 # NODE_ENV: express reads it (its fallback error pages then carry no stack trace).
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 DATA_DIR=/data

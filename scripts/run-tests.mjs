@@ -25,8 +25,9 @@ const TIMES_FILE = path.join(root, 'scripts', 'test-times.json');
  * query and transition on both dialects; these are the end-to-end paths whose reads and
  * writes are the store's: submit and read, lists and cursors, events, dead letters and
  * retries, webhooks' outbox, idempotency keys, model-call accounting, the usage ledger,
- * stats and metrics, the reconciler, and the SDK over all of them. The rest (limits, refusals, Redis
- * outages, crashes, the browser) do the same on either store, and run once.
+ * stats and metrics, the reconciler, and the SDK over all of them. The rest (limits,
+ * refusals, Redis outages, crashes, the browser, the clients' documents and examples) do
+ * the same on either store, and run once.
  */
 const POSTGRES_FILES = [
   'server/test/api.test.ts',
@@ -139,14 +140,19 @@ function typecheckTests() {
 }
 
 /**
- * Browser tests drive Debian's Chromium. Install it (and redis-server) from Debian's
- * packages when they are missing and we may; otherwise the tests say what is missing.
+ * Browser tests drive Debian's Chromium, the README's examples curl and Python's
+ * requests. Install them (and redis-server) from Debian's packages when they are
+ * missing and we may; otherwise the tests say what is missing.
  */
-function ensureSystemPackages(needBrowser) {
+function ensureSystemPackages(needBrowser, needClients) {
   const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  const imports = (python) => spawnSync(python, ['-c', 'import requests'], { stdio: 'ignore' }).status === 0;
   const missing = [];
   if (!has('redis-server')) missing.push('redis-server');
   if (needBrowser && !has('chromium')) missing.push('chromium');
+  // The README's examples: curl, and Python with requests.
+  if (needClients && !has('curl')) missing.push('curl');
+  if (needClients && !imports('/usr/bin/python3') && !imports('python3')) missing.push('python3-requests');
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0 || !has('apt-get')) {
     console.log(`missing: ${missing.join(', ')} (install them from your system's packages)`);
@@ -209,7 +215,10 @@ async function runAll(tasks, times) {
 }
 
 const files = testFiles();
-ensureSystemPackages(files.some((f) => f.includes('browser')));
+ensureSystemPackages(
+  files.some((f) => f.includes('browser')),
+  files.some((f) => f.includes('readme-examples')),
+);
 if (files.length === 0) {
   console.log('no test files matched');
   console.log('0 passed, 1 failed');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: make sure Redis answers at REDIS_URL (starting a local redis-server when
-// one is installed and none answers), then run the server and one worker until Ctrl-C.
+// one is installed and none answers), then run the server and one worker until Ctrl-C,
+// and print the UI's address once the server answers.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
@@ -67,14 +68,16 @@ async function ensureRedis() {
 }
 
 await ensureRedis();
+// Request lines are for debugging here: at debug, so they show only with LOG_LEVEL=debug,
+// unless REQUEST_LOG_LEVEL (the environment or .env) says otherwise.
+const env = { ...process.env, REQUEST_LOG_LEVEL: process.env.REQUEST_LOG_LEVEL || 'debug' };
 for (const entry of ['packages/server/dist/main.js', 'packages/worker/dist/main.js']) {
   if (!existsSync(path.join(root, entry))) {
     console.error(`depict: ${entry} is missing; run npm run build`);
     process.exit(1);
   }
-  children.push(spawn(process.execPath, [path.join(root, entry)], { stdio: 'inherit', cwd: root }));
+  children.push(spawn(process.execPath, [path.join(root, entry)], { stdio: 'inherit', cwd: root, env }));
 }
-console.log(`\nDepict is starting: open http://${config.host}:${config.port}/ui (API docs at /docs). Ctrl-C stops it.\n`);
 
 let stopping = false;
 function stop() {
@@ -94,3 +97,19 @@ for (const child of children) {
     }
   });
 }
+
+/** Whether the server answers HTTP yet; any status will do (ALLOWED_HOSTS may refuse this Host). */
+async function answers(url) {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The address is printed once the server listens, so it opens when it is read.
+const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+const origin = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+while (!stopping && !(await answers(`${origin}/health`))) await new Promise((r) => setTimeout(r, 200));
+if (!stopping) console.log(`\nDepict is running: open ${origin}/ui (API docs at /docs). Ctrl-C stops it.\n`);

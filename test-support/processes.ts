@@ -44,11 +44,11 @@ export function baseEnv(overrides: Env): Record<string, string> {
  * output is kept in memory for the tests to read, or, with `logFile`, written to that
  * file as a log collector would take it: a benchmark must not spend its own CPU on the lines.
  */
-export async function startServer(env: Env, options: { logFile?: string } = {}): Promise<{ url: string; port: number; proc: Proc }> {
+export async function startServer(env: Env, options: { logFile?: string; node?: string } = {}): Promise<{ url: string; port: number; proc: Proc }> {
   const logFile = options.logFile;
   const log = logFile === undefined ? 'pipe' : openSync(logFile, 'a');
   const logStart = logFile === undefined ? 0 : statSync(logFile).size;
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  const child = spawn(options.node ?? process.execPath, [SERVER_MAIN], {
     env: baseEnv({ PORT: '0', ...env }),
     stdio: ['ignore', log, log],
   });
@@ -67,8 +67,8 @@ export async function startServer(env: Env, options: { logFile?: string } = {}):
   return { url: `http://127.0.0.1:${port}`, port, proc };
 }
 
-export async function startWorker(env: Env): Promise<Proc> {
-  const child = spawn(process.execPath, [WORKER_MAIN], { env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startWorker(env: Env, options: { node?: string } = {}): Promise<Proc> {
+  const child = spawn(options.node ?? process.execPath, [WORKER_MAIN], { env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = new Proc('worker', child);
   await waitFor(
     'the worker to start',
@@ -101,7 +101,8 @@ export class Stack {
   private dropSchema: (() => Promise<void>) | undefined;
   private starting: Promise<unknown> | undefined;
 
-  constructor(private readonly env: Env = {}) {}
+  /** `node`: the Node.js binary the server and workers run on (this one by default). */
+  constructor(private readonly env: Env = {}, private readonly options: { node?: string } = {}) {}
 
   get url(): string {
     return this.server.url;
@@ -134,12 +135,12 @@ export class Stack {
       this.dropSchema = schema.drop;
     }
     this.redis = await startRedis();
-    this.server = await startServer(this.sharedEnv, { logFile: options.serverLogFile });
+    this.server = await startServer(this.sharedEnv, { logFile: options.serverLogFile, node: this.options.node });
     if (options.worker !== false) await this.startWorker();
   }
 
   async startWorker(env: Env = {}): Promise<Proc> {
-    this.worker = await startWorker({ ...this.sharedEnv, ...env });
+    this.worker = await startWorker({ ...this.sharedEnv, ...env }, { node: this.options.node });
     this.workers.push(this.worker);
     return this.worker;
   }

@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './job-status.js';
 export * from './analysis-schema.js';
 export * from './vision-schema.js';
+export * from './documented-schema.js';

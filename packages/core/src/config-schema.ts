@@ -105,7 +105,9 @@ export const EnvSchema = z.object({
   UPLOADS_PER_CALLER: withDefault(z.coerce.number().int().min(1), '32'),
   UPLOAD_MEMORY_MB: withDefault(z.coerce.number().positive(), '256'),
   CORS_ORIGINS: optionalString,
+  PUBLIC_URL: httpUrl,
   LOG_LEVEL: withDefault(logLevel, 'info'),
+  REQUEST_LOG_LEVEL: withDefault(logLevel, 'info'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -165,7 +165,11 @@ function toConfig(e: Env, cwd: string) {
     allowedHosts: allowedHosts(e),
     uploads: { total: e.UPLOADS_IN_FLIGHT, perCaller: e.UPLOADS_PER_CALLER, memoryBytes: Math.floor(e.UPLOAD_MEMORY_MB * 1024 * 1024) },
     corsOrigins: splitList(e.CORS_ORIGINS),
+    /** The address clients reach the server at (behind a proxy, say), for /openapi.json's servers; unset: the request's own origin. */
+    publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
+    /** The level of the server's line per answered request (errors and 503s keep theirs); npm start uses debug. */
+    requestLogLevel: e.REQUEST_LOG_LEVEL,
   } as const;
 }
 

@@ -1,4 +1,4 @@
-import type { Attempt, ResultResponse, StatusResponse } from '@depict/contract';
+import type { Attempt, DoneDetails, ResultResponse, StatusResponse } from '@depict/contract';
 import type { Job } from './job-store.js';
 
 /**
@@ -25,7 +25,8 @@ export function resultView(job: Job, attempts?: Attempt[]): ResultResponse {
         status: 'done',
         description: job.description ?? '',
         _generated_by: job.generatedBy ?? '',
-        details: { ...job.details, ...(attempts ? { attempts } : {}) },
+        // As the describer stored them: documented by DoneDetails, not rewritten to fit it.
+        details: { ...job.details, ...(attempts ? { attempts } : {}) } as DoneDetails,
         created_at: job.createdAt,
         completed_at: job.finishedAt ?? job.updatedAt,
       };

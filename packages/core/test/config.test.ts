@@ -57,6 +57,8 @@ for (const [name, value] of [
   ['DATABASE_URL', 'mysql://db/x'],
   ['WORKER_CONCURRENCY', '0'],
   ['OPENAI_BASE_URL', 'ftp://models'],
+  ['PUBLIC_URL', 'depict.example.org'],
+  ['REQUEST_LOG_LEVEL', 'loud'],
 ] as const) {
   config(`a bad ${name} is refused with a message naming it`, () => {
     try {

@@ -20,6 +20,9 @@ export type DeleteResponse = Api.DeleteResponse;
 export type StatsResponse = Api.StatsResponse;
 export type RetryManyResponse = Api.RetryManyResponse;
 export type Attempt = Api.Attempt;
+/** A done job's details; `analysis` is what the offline analyzer measured. */
+export type DoneDetails = Api.DoneDetails;
+export type Analysis = Api.Analysis;
 
 /** A path on disk, raw bytes, or a Blob/File. */
 export type ImageSource = string | Uint8Array | Blob;

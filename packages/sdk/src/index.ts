@@ -1,10 +1,12 @@
 export {
+  type Analysis,
   type Attempt,
   DepictClient,
   type DepictClientOptions,
   type DeleteResponse,
   type DescribeOptions,
   type ListResponse,
+  type DoneDetails,
   type DoneResult,
   type ImageSource,
   type JobStatus,

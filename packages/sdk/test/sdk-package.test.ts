@@ -1,8 +1,9 @@
 // The SDK as its users get it: packed into a tarball with the contract it depends on,
 // installed into a fresh Node project outside the workspace (no @depict/server, no
-// @depict/core), type-checked
-// with tsc and run against a live server. Its types must be real, not `any`: the
-// consumer below holds @ts-expect-error lines that fail the compile if they are.
+// @depict/core), type-checked with tsc and run against a live server: the consumer
+// below, and the README's TypeScript example exactly as written. Its types must be
+// real, not `any`: the consumer holds @ts-expect-error lines that fail the compile if
+// they are.
 import { execFile } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { scene } from '../../../test-support/images.js';
 import { REPO_ROOT, Stack, tempDir } from '../../../test-support/processes.js';
+import { readmeBlock } from '../../../test-support/readme.js';
 
 const run = promisify(execFile);
 const packaged = suite('@depict/sdk packed and installed in a separate project');
@@ -19,7 +21,7 @@ let project: Awaited<ReturnType<typeof tempDir>>;
 
 const CONSUMER = `
 import { readFile } from 'node:fs/promises';
-import { DepictClient, DepictApiError, type DoneResult, type JobStatus } from '@depict/sdk';
+import { DepictClient, DepictApiError, type Analysis, type DoneResult, type JobStatus } from '@depict/sdk';
 
 const client = new DepictClient({ baseUrl: process.env.DEPICT_URL! });
 const image = await readFile(process.argv[2]!);
@@ -38,7 +40,12 @@ try {
   if (err instanceof DepictApiError) missing = err.code + ' ' + err.status;
 }
 const page = await client.list({ status: 'done', limit: 5 });
-console.log(JSON.stringify({ id: result.job_id, description: result.description, status, missing, listed: page.items.length, wrong }));
+// The analysis is typed from the contract's AnalysisSchema.
+const analysis: Analysis | undefined = result.details.analysis;
+const colour: string | undefined = analysis?.palette[0]?.name;
+// @ts-expect-error -- a colour's share is a number
+const share: string | undefined = result.details.analysis?.palette[0]?.share;
+console.log(JSON.stringify({ id: result.job_id, description: result.description, status, missing, listed: page.items.length, wrong, colour, share }));
 `;
 
 packaged.before(async () => {
@@ -69,10 +76,11 @@ packaged('the packed SDK installs with the contract alone, type-checks with tsc 
     path.join(project.path, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', types: ['node'] },
-      files: ['consumer.ts'],
+      files: ['consumer.ts', 'readme.ts'],
     }),
   );
   await writeFile(path.join(project.path, 'consumer.ts'), CONSUMER);
+  await writeFile(path.join(project.path, 'readme.ts'), readmeBlock('ts', '@depict/sdk'));
   // Only the two tarballs and what any TypeScript user has: the registry serves the SDK's
   // own dependencies (@trpc/client, zod, eventsource), nothing else comes from the workspace.
   await run(
@@ -93,12 +101,21 @@ packaged('the packed SDK installs with the contract alone, type-checks with tsc 
     env: { ...process.env, DEPICT_URL: stack.url },
     timeout: 60_000,
   });
-  const out = JSON.parse(stdout.trim()) as { id: string; description: string; status: string; missing: string; listed: number };
+  const out = JSON.parse(stdout.trim()) as { id: string; description: string; status: string; missing: string; listed: number; colour?: string };
   assert.match(out.id, /^[0-9a-f-]{36}$/);
   assert.ok(out.description.length > 10 && out.description.length <= 125, out.description);
   assert.is(out.status, 'done');
   assert.is(out.missing, 'not_found 404');
   assert.ok(out.listed >= 1);
+  assert.ok(out.colour && /^[a-z ]+$/.test(out.colour), `a palette colour's name: ${out.colour}`);
+
+  // The README's example, compiled above, describes the photo it reads and names its main colour.
+  await writeFile(path.join(project.path, 'photo.jpg'), await scene(480, 320, 'jpeg'));
+  const example = await run('node', ['out/readme.js'], { cwd: project.path, env: { ...process.env, DEPICT_URL: stack.url }, timeout: 60_000 });
+  const [described, colour] = example.stdout.trim().split('\n');
+  assert.match(described!, / depict-analyzer@/, example.stdout + example.stderr);
+  assert.match(colour!, /^mostly [a-z ]+, \d+%$/);
+  assert.is(example.stderr, '');
 
   // The CLI ships in the same tarball.
   const cli = await run(path.join(project.path, 'node_modules/.bin/depict'), ['result', out.id, '--server', stack.url], { cwd: project.path });

@@ -13,7 +13,7 @@ import { canonicalRequest, requestGate } from './request-gate.js';
 import { UploadSlots } from './upload-slots.js';
 import type { AppDeps } from './deps.js';
 import { serverMetrics } from './metrics.js';
-import { buildOpenApiDocument } from './openapi.js';
+import { buildOpenApiDocument, withServer } from './openapi.js';
 import { readiness } from './readiness.js';
 import { requestLog } from './request-log.js';
 import { restApi } from './rest-api.js';
@@ -58,7 +58,9 @@ export function createApp(deps: AppDeps, options: { version: string; rateLimit: 
   const outer = express();
   outer.disable('x-powered-by');
   // Every request is logged, under the target it was sent with, whatever becomes of it.
-  outer.use(requestLog(deps.logger, { quiet: (req, res) => res.statusCode < 400 && req.routeKind === 'public' }));
+  outer.use(
+    requestLog(deps.logger, { quiet: (req, res) => res.statusCode < 400 && req.routeKind === 'public', level: deps.config.requestLogLevel }),
+  );
   outer.use(canonicalRequest(deps.config));
   outer.use(routes(deps, options));
   outer.use(errorHandler(deps));
@@ -126,8 +128,9 @@ function routes(deps: AppDeps, options: { version: string; rateLimit: RateLimit 
   app.use('/trpc', (req, res, next) => (req.path === '/job.submit' ? trpcUpload : trpcJson)(req, res, next));
 
   const openApiDocument = buildOpenApiDocument(appRouter, options.version);
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
+  app.get('/openapi.json', (req, res) => {
+    // The Host header was checked against ALLOWED_HOSTS (request-gate.ts).
+    res.json(withServer(openApiDocument, deps.config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `${deps.config.host}:${deps.config.port}`}`));
   });
   app.get('/docs', withCsp(DOCS_CSP), (_req, res) => {
     res.sendFile(path.join(PUBLIC_DIR, 'docs.html'));

@@ -60,6 +60,7 @@ export const jobRouter = router({
       openapi: {
         method: 'GET',
         path: '/status/{job_id}',
+        successDescription: 'The state of the job, with its attempts.',
         summary: 'The state of a job',
         description: 'With wait=N (seconds, at most 60), answers at the next state change, or after N seconds.',
         tags: ['jobs'],
@@ -101,6 +102,7 @@ export const jobRouter = router({
       openapi: {
         method: 'GET',
         path: '/jobs',
+        successDescription: 'A page of jobs, newest first.',
         summary: 'Jobs, newest first, a page at a time',
         description: 'Filter by status; pass next_cursor back as cursor for the next page (null on the last).',
         tags: ['jobs'],
@@ -151,6 +153,7 @@ export const jobRouter = router({
       openapi: {
         method: 'POST',
         path: '/jobs/{job_id}/retry',
+        successDescription: 'The job, queued again.',
         summary: 'Queue a failed job again',
         description:
           'A failed job (a dead letter) goes back to queued as a new attempt; its earlier attempts stay in details.attempts. ' +
@@ -182,6 +185,7 @@ export const jobRouter = router({
       openapi: {
         method: 'POST',
         path: '/jobs/retry',
+        successDescription: 'How many failed jobs were queued again.',
         summary: 'Queue many failed jobs again',
         description:
           'Failed jobs matching the filter (failed since a time, with an error code), oldest first, up to limit. ' +
@@ -212,6 +216,7 @@ export const jobRouter = router({
       openapi: {
         method: 'GET',
         path: '/stats',
+        successDescription: 'Counts by status, median times, and vision tokens and cost per day.',
         summary: 'Jobs by status, median queue and processing times, and vision tokens and cost per day',
         tags: ['jobs'],
         protect: false,

@@ -27,7 +27,13 @@ const CLIENT_REQUEST_ID = /^[\w.-]{1,64}$/;
  * went and how it ended, not by how its target starts. The line shows the target as the
  * client sent it.
  */
-export function requestLog(logger: Logger, options: { quiet: (req: Request, res: Response) => boolean }): RequestHandler {
+export function requestLog(
+  logger: Logger,
+  options: { quiet: (req: Request, res: Response) => boolean; level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' },
+): RequestHandler {
+  const log = (line: object, message: string) => {
+    if (options.level !== 'silent') logger[options.level](line, message);
+  };
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -50,11 +56,11 @@ export function requestLog(logger: Logger, options: { quiet: (req: Request, res:
         res: { statusCode: res.statusCode },
         responseTime: Math.round(performance.now() - started),
       };
-      if (!res.writableFinished) logger.info(line, 'request aborted');
+      if (!res.writableFinished) log(line, 'request aborted');
       // 503 is a refusal by design (busy, not ready), not a fault.
       else if (res.statusCode === 503) logger.warn(line, 'request completed');
       else if (res.statusCode >= 500) logger.error(line, 'request completed');
-      else logger.info(line, 'request completed');
+      else log(line, 'request completed');
     };
     res.on('finish', ended);
     res.on('close', ended);

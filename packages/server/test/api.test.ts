@@ -169,6 +169,7 @@ api('/openapi.json documents the three calls and /docs renders it offline', asyn
   assert.ok(doc.paths['/status/{job_id}'].get);
   assert.ok(doc.paths['/result/{job_id}'].get);
   assert.ok(doc.components.schemas.ErrorBody);
+  assert.equal(doc.servers, [{ url: stack.url }], 'without PUBLIC_URL: the origin the request was sent to');
   const docs = await fetch(`${stack.url}/docs`);
   assert.is(docs.status, 200);
   const html = await docs.text();
