@@ -20,7 +20,9 @@ const WORDS: Record<number, string> = {
   415: 'Not a PNG or JPEG image (the bytes decide, not the name or the Content-Type).',
   421: 'The Host header names a host this server does not answer for (ALLOWED_HOSTS).',
   422: 'A damaged image, one that would cost too much to decode, or an Idempotency-Key reused for another upload.',
-  429: 'Too many requests or uploads in flight for this key or address; ask again after Retry-After.',
+  429: "Too many requests or uploads in flight for this key or address, or the key's daily tokens are spent; ask again after Retry-After.",
+  502: 'The image URL could not be fetched: its server did not answer, or answered with an error.',
+  504: 'The image URL did not answer in full within URL_FETCH_TIMEOUT_MS.',
   503: 'The server is busy or its job store is not answering; ask again after Retry-After.',
   507: "The server's storage is full; nothing was stored.",
 };
@@ -38,7 +40,9 @@ const EXAMPLE_CODE: Record<number, ErrorCode> = {
   421: 'host_not_allowed',
   422: 'corrupt_image',
   429: 'rate_limited',
+  502: 'url_unreachable',
   503: 'store_unavailable',
+  504: 'url_timeout',
   507: 'insufficient_storage',
 };
 
@@ -55,6 +59,8 @@ const EXAMPLE_MESSAGE: Partial<Record<ErrorCode, string>> = {
   corrupt_image: 'The image could not be decoded.',
   rate_limited: 'Too many requests; try again in 12 s.',
   store_unavailable: 'The job store is not answering; nothing was stored. Try again shortly.',
+  url_unreachable: 'example.com answered 404 for the image URL.',
+  url_timeout: 'The image URL did not answer in full within 10000 ms (URL_FETCH_TIMEOUT_MS).',
   insufficient_storage: "The server's storage is full; nothing was stored. Try again later.",
 };
 

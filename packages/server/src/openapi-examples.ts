@@ -81,7 +81,20 @@ export const SUCCESS_EXAMPLES: Record<string, Record<string, unknown>> = {
   'job-delete': { '200': { job_id: JOB_ID, status: 'canceled', deleted: false } },
   'job-retry': { '200': { ...queuedStatus, updated_at: UPDATED } },
   'job-retryMany': { '200': { retried: 1, job_ids: [JOB_ID], upload_gone: 0 } },
-  'job-stats': { '200': { counts: { queued: 2, processing: 1, done: 40, failed: 1 }, queue_ms_p50: 35, processing_ms_p50: 420, sample: 41 } },
+  'job-stats': {
+    '200': {
+      counts: { queued: 2, processing: 1, done: 40, failed: 1 },
+      queue_ms_p50: 35,
+      processing_ms_p50: 420,
+      sample: 41,
+      usage: {
+        days: [{ date: '2026-11-30', jobs: 40, input_tokens: 34_000, output_tokens: 9_600, total_tokens: 43_600, cost_usd: 0.01086 }],
+        tokens_today: 0,
+        daily_token_limit: 500_000,
+        resets_at: '2026-12-01T00:00:00.000Z',
+      },
+    },
+  },
   'job-events': {
     '200':
       `event: status\nid: ${CREATED}\ndata: ${JSON.stringify(queuedStatus)}\n\n` +

@@ -10,10 +10,20 @@ import { BatchSubmitResponse, ErrorBody, JobId, JobOptions, SubmitResponse } fro
  */
 
 const SubmitForm = z.object({
-  file: z.string().meta({
-    format: 'binary',
-    description: 'A PNG or JPEG image. Repeat the field to send up to BATCH_MAX images in one request; each gets its own job.',
-  }),
+  file: z
+    .string()
+    .meta({
+      format: 'binary',
+      description: 'A PNG or JPEG image. Repeat the field to send up to BATCH_MAX images in one request; each gets its own job.',
+    })
+    .optional(),
+  url: z
+    .url()
+    .optional()
+    .describe(
+      'Instead of (or beside) a file: the address of a PNG or JPEG image, which the server fetches (at most 3 redirects, ' +
+        'MAX_UPLOAD_MB, URL_FETCH_TIMEOUT_MS; special-use addresses refused unless URL_FETCH_ALLOW_PRIVATE). Repeat it for a batch.',
+    ),
   length: JobOptions.shape.length,
   language: JobOptions.shape.language,
   prompt: JobOptions.shape.prompt,
@@ -26,6 +36,17 @@ const SubmitForm = z.object({
     .url()
     .optional()
     .describe('Where to POST the finished job, signed with WEBHOOK_SECRET (only when the server has one).'),
+});
+
+/** POST /submit as JSON: images by URL, with the same options as the form. */
+const SubmitJson = z.object({
+  url: z.union([z.url(), z.array(z.url()).min(1)]).describe('One image URL, or several for a batch (up to BATCH_MAX).'),
+  length: JobOptions.shape.length,
+  language: JobOptions.shape.language,
+  prompt: JobOptions.shape.prompt,
+  detail: JobOptions.shape.detail,
+  cache: SubmitForm.shape.cache,
+  callback_url: SubmitForm.shape.callback_url,
 });
 
 const IdempotencyKey = z
@@ -54,10 +75,12 @@ export const EXPRESS_ROUTES: NonNullable<GenerateOpenApiDocumentOptions['paths']
   '/submit': {
     post: {
       operationId: 'job-submit',
-      summary: 'Upload an image (or up to BATCH_MAX images) to describe',
+      summary: 'Upload an image, or name it by URL (up to BATCH_MAX images), to describe',
       description:
-        'One file: 202 with its job, and a Location header. Several files, each in a field named "file": 202 {jobs: [...]}, ' +
-        'one entry per file in order, each a job or {filename, error}; the good files are queued whatever became of the others.',
+        'One image: 202 with its job, and a Location header. Several (files in fields named "file", URLs in fields named "url", ' +
+        'or a JSON array of URLs): 202 {jobs: [...]}, one entry per image in order (files first, then URLs), each a job or ' +
+        '{filename, error}; the good ones are queued whatever became of the others. With KEY_DAILY_TOKEN_LIMIT, a key that has ' +
+        'spent its tokens for the day gets 429 quota_exceeded until midnight UTC.',
       tags: ['jobs'],
       requestParams: { header: z.object({ 'Idempotency-Key': IdempotencyKey }) },
       requestBody: {
@@ -67,6 +90,7 @@ export const EXPRESS_ROUTES: NonNullable<GenerateOpenApiDocumentOptions['paths']
             schema: SubmitForm,
             encoding: { file: { contentType: 'image/png, image/jpeg' } },
           },
+          'application/json': { schema: SubmitJson },
         },
       },
       responses: {

@@ -20,7 +20,7 @@ interface OperationFacts {
  * on a route that writes, a 507.
  */
 const OPERATIONS: Record<string, OperationFacts> = {
-  'job-submit': { security: 'api', errors: [400, 408, 413, 415, 422, 503, 507] },
+  'job-submit': { security: 'api', errors: [400, 408, 413, 415, 422, 502, 503, 504, 507] },
   'job-status': { security: 'api', errors: [400, 404, 503] },
   'job-result': { security: 'api', errors: [400, 404, 503] },
   'job-events': { security: 'api', errors: [404, 503] },

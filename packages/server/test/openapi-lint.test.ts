@@ -85,13 +85,15 @@ openapi('servers: PUBLIC_URL without its final slash', () => {
 openapi('POST /submit: every form field, Idempotency-Key, single and batch answers, every refusal', () => {
   const op = doc.paths['/submit'].post;
   const form = op.requestBody.content['multipart/form-data'].schema;
-  assert.equal(Object.keys(form.properties).sort(), ['cache', 'callback_url', 'detail', 'file', 'language', 'length', 'prompt']);
+  assert.equal(Object.keys(form.properties).sort(), ['cache', 'callback_url', 'detail', 'file', 'language', 'length', 'prompt', 'url']);
   assert.is(form.properties.file.format, 'binary');
-  assert.equal(form.required, ['file']);
+  assert.is(form.required, undefined, 'a file or a url');
+  const json = op.requestBody.content['application/json'].schema;
+  assert.equal(json.required, ['url']);
   assert.ok(op.parameters.some((p: any) => p.in === 'header' && p.name === 'Idempotency-Key'));
   const accepted = op.responses['202'].content['application/json'].schema.anyOf.map((s: any) => s.$ref);
   assert.equal(accepted, ['#/components/schemas/SubmitResponse', '#/components/schemas/BatchSubmitResponse']);
-  assert.equal(Object.keys(op.responses).sort(), ['202', '400', '401', '408', '413', '415', '421', '422', '429', '503', '507']);
+  assert.equal(Object.keys(op.responses).sort(), ['202', '400', '401', '408', '413', '415', '421', '422', '429', '502', '503', '504', '507']);
   for (const [status, response] of Object.entries<any>(op.responses)) {
     if (status === '202') continue;
     const example = response.content['application/json'].example;
