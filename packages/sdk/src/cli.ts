@@ -7,7 +7,7 @@ import { DepictClient } from './client.js';
 import { DepictApiError, DepictJobFailedError } from './errors.js';
 
 const USAGE = `Usage:
-  depict describe <files or folders...> [--out results.jsonl] [--format jsonl|csv] [--sidecar]
+  depict describe <files, folders or image URLs...> [--urls FILE] [--out results.jsonl] [--format jsonl|csv] [--sidecar]
                   [--concurrency 4] [--length alt|normal|detailed] [--language en] [--prompt "..."]
   depict status <job_id>      the job's state
   depict result <job_id>      the job's result (waits for nothing)
@@ -19,6 +19,7 @@ const USAGE = `Usage:
 Options:
   --server URL       the Depict server (or DEPICT_URL; default http://127.0.0.1:8000)
   --api-key KEY      sent as a Bearer token (or DEPICT_API_KEY)
+  --urls FILE        also describe the image URLs in FILE, one per line (the server fetches them)
   --out FILE         append results to FILE; images already in it are skipped on a rerun
   --format jsonl|csv one line per image (default jsonl)
   --sidecar          write <image>.txt next to each image; images with one are skipped
@@ -26,6 +27,8 @@ Options:
 `;
 
 const IMAGE = /\.(png|jpe?g)$/i;
+/** An image named by URL: the server fetches it. */
+const isUrl = (target: string) => /^https?:\/\//i.test(target);
 
 interface Row {
   file: string;
@@ -36,9 +39,11 @@ interface Row {
   error: string | null;
 }
 
+/** Local images (folders searched), sorted, then the URLs in the order given. */
 async function imagesIn(targets: string[]): Promise<string[]> {
   const found: string[] = [];
-  for (const target of targets) {
+  const urls = targets.filter(isUrl);
+  for (const target of targets.filter((t) => !isUrl(t))) {
     const info = await stat(target);
     if (info.isDirectory()) {
       const entries = await readdir(target, { recursive: true, withFileTypes: true });
@@ -47,7 +52,16 @@ async function imagesIn(targets: string[]): Promise<string[]> {
       found.push(target);
     }
   }
-  return [...new Set(found.map((f) => path.resolve(f)))].sort();
+  return [...[...new Set(found.map((f) => path.resolve(f)))].sort(), ...new Set(urls)];
+}
+
+/** The URLs of a --urls file: one per line; blank lines and lines starting with # are skipped. */
+async function urlsIn(file: string): Promise<string[]> {
+  const lines = (await readFile(file, 'utf8')).split(/\r?\n/).map((l) => l.trim());
+  const urls = lines.filter((l) => l && !l.startsWith('#'));
+  const bad = urls.find((u) => !isUrl(u));
+  if (bad) throw new Error(`${file}: not an http(s) URL: ${bad}`);
+  return urls;
 }
 
 async function alreadyDone(out: string | undefined, format: string): Promise<Set<string>> {
@@ -99,7 +113,7 @@ async function describe(client: DepictClient, files: string[], values: Record<st
   const todo: string[] = [];
   for (const file of files) {
     if (skip.has(file)) continue;
-    if (values.sidecar) {
+    if (values.sidecar && !isUrl(file)) {
       try {
         await stat(`${file}.txt`);
         continue;
@@ -125,14 +139,14 @@ async function describe(client: DepictClient, files: string[], values: Record<st
     const line = `${format(row, kind)}\n`;
     if (out) await appendFile(out, line);
     else process.stdout.write(line);
-    if (values.sidecar && row.description) await writeFile(`${row.file}.txt`, `${row.description}\n`);
+    if (values.sidecar && row.description && !isUrl(row.file)) await writeFile(`${row.file}.txt`, `${row.description}\n`);
   };
   const worker = async () => {
     while (next < todo.length) {
       const file = todo[next++]!;
       let row: Row;
       try {
-        const result = await client.describe(file, {
+        const result = await client.describe(isUrl(file) ? new URL(file) : file, {
           ...(values.length ? { length: values.length as 'alt' | 'normal' | 'detailed' } : {}),
           ...(values.language ? { language: String(values.language) } : {}),
           ...(values.prompt ? { prompt: String(values.prompt) } : {}),
@@ -162,6 +176,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       server: { type: 'string' },
       'api-key': { type: 'string' },
+      urls: { type: 'string' },
       out: { type: 'string' },
       format: { type: 'string' },
       sidecar: { type: 'boolean' },
@@ -188,8 +203,8 @@ async function main(argv: string[]): Promise<number> {
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   switch (command) {
     case 'describe':
-      if (rest.length === 0) throw new Error('describe needs files or folders');
-      return describe(client, await imagesIn(rest), values);
+      if (rest.length === 0 && !values.urls) throw new Error('describe needs files, folders or URLs');
+      return describe(client, [...(await imagesIn(rest)), ...(values.urls ? await urlsIn(values.urls) : [])], values);
     case 'status':
       print(await client.status(rest[0] ?? ''));
       return 0;

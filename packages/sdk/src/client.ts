@@ -24,8 +24,8 @@ export type Attempt = Api.Attempt;
 export type DoneDetails = Api.DoneDetails;
 export type Analysis = Api.Analysis;
 
-/** A path on disk, raw bytes, or a Blob/File. */
-export type ImageSource = string | Uint8Array | Blob;
+/** A path on disk, raw bytes, a Blob/File, or a URL the server fetches the image from. */
+export type ImageSource = string | Uint8Array | Blob | URL;
 
 export interface DepictClientOptions {
   /** Where the server listens, e.g. http://127.0.0.1:8000. */
@@ -72,13 +72,13 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
-async function toBlob(source: ImageSource): Promise<Blob> {
+async function toBlob(source: Exclude<ImageSource, URL>): Promise<Blob> {
   if (typeof source === 'string') return new Blob([new Uint8Array(await readFile(source))]);
   if (source instanceof Uint8Array) return new Blob([new Uint8Array(source)]);
   return source;
 }
 
-function defaultName(source: ImageSource, explicit: string | undefined): string {
+function defaultName(source: Exclude<ImageSource, URL>, explicit: string | undefined): string {
   if (explicit) return explicit;
   if (typeof source === 'string') return path.basename(source);
   if (typeof File !== 'undefined' && source instanceof File && source.name) return source.name;
@@ -122,10 +122,11 @@ export class DepictClient {
     });
   }
 
-  /** Upload an image; resolves once the server has queued it. */
+  /** Upload an image (or have the server fetch it, given a URL); resolves once the server has queued it. */
   async submit(source: ImageSource, options: SubmitOptions = {}): Promise<SubmitResponse> {
     const form = new FormData();
-    form.append('file', await toBlob(source), defaultName(source, options.filename));
+    if (source instanceof URL) form.append('url', source.href);
+    else form.append('file', await toBlob(source), defaultName(source, options.filename));
     for (const field of ['length', 'language', 'prompt', 'detail'] as const) {
       const value = options[field];
       if (value !== undefined) form.append(field, value);

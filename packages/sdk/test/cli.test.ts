@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -10,8 +11,11 @@ import { REPO_ROOT, Stack, tempDir } from '../../../test-support/processes.js';
 /** The depict CLI, run as a user would, against a live server. */
 const CLI = path.join(REPO_ROOT, 'packages/sdk/dist/cli.js');
 const cli = suite('depict CLI');
-const stack = new Stack({ ANALYZER_OCR: 'off' });
+// Image URLs go to the test's own server on 127.0.0.1, which needs private addresses allowed.
+const stack = new Stack({ ANALYZER_OCR: 'off', URL_FETCH_ALLOW_PRIVATE: 'true' });
 let dir: { path: string; remove: () => Promise<void> };
+let images: Server;
+let origin = '';
 
 cli.before(async () => {
   await stack.start();
@@ -21,8 +25,17 @@ cli.before(async () => {
   await writeFile(path.join(dir.path, 'photos', 'more', 'b.jpg'), await scene(180, 120, 'jpeg'));
   await writeFile(path.join(dir.path, 'photos', 'notes.txt'), 'not an image');
   await writeFile(path.join(dir.path, 'broken.png'), Buffer.from('not really a png'));
+  const picture = await scene(160, 120);
+  images = createServer((req, res) => {
+    if (req.url?.endsWith('.png')) res.writeHead(200, { 'content-type': 'image/png' }).end(picture);
+    else res.writeHead(404).end();
+  });
+  images.listen(0, '127.0.0.1');
+  await once(images, 'listening');
+  origin = `http://127.0.0.1:${(images.address() as { port: number }).port}`;
 });
 cli.after(async () => {
+  images.close();
   await stack.stop();
   await dir.remove();
 });
@@ -63,6 +76,20 @@ cli('--format csv to stdout, --sidecar files, and a failing image makes the exit
   assert.ok(lines.some((l) => l.includes('"done"')));
   assert.ok(lines.some((l) => l.includes('"failed"') && l.includes('PNG')));
   assert.ok((await readFile(path.join(dir.path, 'photos', 'a.png.txt'), 'utf8')).length > 20);
+});
+
+cli('image URLs beside paths and from a --urls file: the server fetches them, through the SDK describe(new URL(...))', async () => {
+  const list = path.join(dir.path, 'urls.txt');
+  await writeFile(list, `# images to describe\n${origin}/second.png\n\n`);
+  const out = path.join(dir.path, 'urls.jsonl');
+  const run1 = await run('describe', `${origin}/first.png`, '--urls', list, '--out', out);
+  assert.is(run1.code, 0, run1.stderr);
+  const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(rows.map((r) => r.file), [`${origin}/first.png`, `${origin}/second.png`]);
+  for (const row of rows) assert.is(row.status, 'done', JSON.stringify(row));
+  const missing = await run('describe', `${origin}/gone.jpg`);
+  assert.is(missing.code, 1);
+  assert.match(missing.stdout, /answered 404/);
 });
 
 cli('status, result and watch by job id; --server and --api-key flags', async () => {

@@ -10,6 +10,8 @@ import { receiveFile, tempPathIn, type ReceivedFile } from './upload-storage.js'
 import { findOwnedJob } from './owned-job.js';
 import { jobStats } from './job-stats.js';
 import { checkTokenQuota } from './token-quota.js';
+import { fetchImage, parseImageUrl } from './url-fetch.js';
+import { urlFetchSlots } from './url-batch.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { publicProcedure, router, uploadProcedure, type Context } from './trpc.js';
 
@@ -32,20 +34,23 @@ export const jobRouter = router({
     .output(SubmitResponse)
     .mutation(async ({ ctx, input }) => {
       const files = input.getAll('file').filter((v): v is File => typeof v !== 'string');
-      if (files.length === 0) throw new DepictError('no_file', 'Send the image in a form field named "file".');
-      if (files.length > 1) throw new DepictError('too_many_files', 'Send one image per request.');
-      const file = files[0]!;
-      if (file.size > ctx.config.maxUploadBytes) {
+      const urls = input.getAll('url');
+      if (files.length + urls.length === 0) throw new DepictError('no_file', 'Send the image in a form field named "file", or its address in a field "url".');
+      if (files.length + urls.length > 1) throw new DepictError('too_many_files', 'Send one image per request.');
+      const file = files[0];
+      if (file && file.size > ctx.config.maxUploadBytes) {
         throw new DepictError('too_large', `The file is larger than the ${ctx.config.maxUploadBytes}-byte limit.`);
       }
-      const fields = Object.fromEntries([...input.entries()].filter(([, v]) => typeof v === 'string'));
+      const fields = Object.fromEntries([...input.entries()].filter(([name, v]) => typeof v === 'string' && name !== 'url'));
       const asked = await submissionFields(fields, ctx.req.headers['idempotency-key'], ctx.config);
       await checkTokenQuota(ctx, ctx.owner);
       // From here on acceptUpload owns the upload, and removes any temporary file whatever happens.
-      const saved = await saveFile(ctx, file);
+      const { file: saved, filename } = file
+        ? { file: await saveFile(ctx, file), filename: cleanFilename(file.name) }
+        : await urlFetchSlots(ctx.config).run(() => fetchImage(ctx, parseImageUrl(urls[0])));
       return acceptUpload(ctx, {
         file: saved,
-        filename: cleanFilename(file.name),
+        filename,
         owner: ctx.owner,
         options: asked.options,
         idempotency: idempotencyClaims(asked.idempotencyKey, ctx.owner, [saved], asked.options)[0],

@@ -13,7 +13,7 @@ import type { UploadSlots } from './upload-slots.js';
 import { HashingStorage, IN_MEMORY_MAX_BYTES, receivedBy, type ReceivedFile } from './upload-storage.js';
 import { acceptUpload, cleanFilename, idempotencyClaims, submissionFields } from './submission.js';
 import { checkTokenQuota } from './token-quota.js';
-import { fetchAll, URL_FETCHES_AT_ONCE, UrlFetchSlots, urlsOf } from './url-batch.js';
+import { fetchAll, URL_FETCHES_AT_ONCE, urlFetchSlots, urlsOf } from './url-batch.js';
 import { fetchImage } from './url-fetch.js';
 
 interface Incoming {
@@ -100,7 +100,7 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
     });
   };
 
-  const urlSlots = new UrlFetchSlots(deps.config.uploads.memoryBytes, deps.config.maxUploadBytes);
+  const urlSlots = urlFetchSlots(deps.config);
 
   const accept = async (req: Request, res: Response, next: NextFunction) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
