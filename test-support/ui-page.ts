@@ -20,7 +20,7 @@ export interface OpenedPage {
 export async function openPage(
   browser: Browser,
   stack: Stack,
-  options: { bypassCSP?: boolean; width?: number; before?: (page: Page) => Promise<void> } = {},
+  options: { bypassCSP?: boolean; width?: number; before?: (page: Page) => Promise<unknown> } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: 900 },
