@@ -18,7 +18,10 @@ const jobsList = document.getElementById('jobs');
 const empty = document.getElementById('empty');
 const announcer = document.getElementById('announcer');
 const template = /** @type {HTMLTemplateElement} */ (document.getElementById('job-template'));
-const readOptions = bindOptions(/** @type {HTMLFormElement} */ (document.getElementById('options')));
+const readOptions = bindOptions(/** @type {HTMLFormElement} */ (document.getElementById('options')), {
+  box: /** @type {HTMLDetailsElement} */ (document.getElementById('options-box')),
+  summary: document.getElementById('options-summary'),
+});
 
 /** The cards on the page by job id, so a job listed again is not shown twice. */
 const cards = new Map();

@@ -54,6 +54,9 @@ const countOf = (requests: string[], path: string) => requests.filter((r) => r.s
 api('alt text in German: the choices go with the upload, reach the model, and are there again after a reload', async () => {
   fake.behaviour = { kind: 'answer', text: 'Ein blaues Quadrat.' };
   const { context, page } = await openPage(browser, visionStack);
+  assert.not.ok(await page.isVisible('#opt-length'), 'the options start folded, their summary saying the defaults');
+  assert.is(await page.textContent('#options-summary'), '(Normal length, the server’s language)');
+  await page.click('#options-box > summary');
   await page.selectOption('#opt-length', 'alt');
   await page.fill('#opt-language', 'de');
   await page.fill('#opt-prompt', 'Name the colour.');
@@ -71,6 +74,8 @@ api('alt text in German: the choices go with the upload, reach the model, and ar
   assert.match(facts ?? '', /LanguageGerman \(de\)/);
 
   await page.reload();
+  assert.is(await page.textContent('#options-summary'), '(Alt text, German, an extra instruction)');
+  assert.ok(await page.isVisible('#opt-length'), 'unfolded, as it was left');
   assert.is(await page.inputValue('#opt-length'), 'alt');
   assert.is(await page.inputValue('#opt-language'), 'de');
   assert.is(await page.inputValue('#opt-prompt'), 'Name the colour.');

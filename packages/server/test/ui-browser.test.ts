@@ -112,6 +112,7 @@ ui('a text file named .png: the error says so once, in plain words; the page sti
   const error = ((await page.textContent('.job[data-status="failed"] .error')) ?? '').trim();
   assert.is(error, 'This file is not a PNG or JPEG image.', 'the words, and not the server repeating them');
   // An option the server refuses: here the server's message says what the words cannot.
+  await page.click('#options-box > summary');
   await page.fill('#opt-language', 'not a language');
   await page.setInputFiles('#file', [await file('fine.png', png({ width: 60, height: 40 }))]);
   await page.waitForFunction(() => document.querySelectorAll('.job[data-status="failed"]').length === 2);
