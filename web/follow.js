@@ -35,14 +35,17 @@ export async function follow(card, jobId, hooks) {
   for (;;) {
     if (!streamBroken && streamSlotFree()) {
       const outcome = await streamStates(jobId, (view) => {
+        card.element.dataset.updates = 'events';
         card.clearNotice();
         if (view.status === 'queued' || view.status === 'processing') card.setState(view.status);
       });
       // A stream that could not be had is not tried again for this job: polling takes over.
       if (outcome === 'failed') streamBroken = true;
-      card.element.dataset.updates = streamBroken ? 'polling' : 'events';
+      // How the card hears of changes, for people debugging a proxy (and for the tests).
+      if (streamBroken) card.element.dataset.updates = 'polling';
     } else if (!hooks.finished) {
-      card.element.dataset.updates ??= 'polling';
+      // Every stream slot is taken (or streams fail here): this job is polled for now.
+      card.element.dataset.updates = 'polling';
     }
     let reply;
     try {

@@ -95,8 +95,15 @@ api('a job’s states arrive live over /events: no polling while it is described
   const jobId = await jobIdOf(page, NEWEST);
   assert.is(countOf(requests, `/events/${jobId}`), 1, 'the page opened the job’s event stream');
   assert.is(countOf(requests, `/result/${jobId}`), 0, 'and has not polled: "processing" came over the stream');
+  // After a reload the job comes back from the history, and is followed live again.
+  await page.reload();
+  await page.waitForSelector(`.job[data-job-id="${jobId}"][data-status="processing"]`);
+  await page.waitForFunction(() => !!document.querySelector('.job[data-updates="events"]'));
+  assert.is(countOf(requests, `/events/${jobId}`), 2);
+  assert.is(countOf(requests, `/result/${jobId}`), 0);
   release();
   await page.waitForSelector(`${NEWEST}[data-status="done"]`, { timeout: 20_000 });
+  assert.is(await jobIdOf(page, NEWEST), jobId);
   assert.is(await page.textContent(`${NEWEST} .description`), 'Described while you watched.');
   assert.is(countOf(requests, `/result/${jobId}`), 1, 'the result was fetched once, when the stream said done');
   assert.is(await page.getAttribute(NEWEST, 'data-updates'), 'events');
@@ -158,6 +165,11 @@ api('a reload keeps the jobs: GET /jobs a page at a time, Load more following th
   assert.is(await page.textContent(`${card} .filename`), 'mine.png', 'the name this browser remembers');
   assert.match((await page.getAttribute(`${card} .thumb`, 'src')) ?? '', /^data:image\/jpeg;base64,/, 'and its thumbnail');
   assert.ok(((await page.textContent(`${card} .description`)) ?? '').length > 20, 'its description, from GET /result');
+
+  // Remove deletes the job on the server (DELETE /jobs/:id), and its card goes.
+  await page.click(`${card} .remove`);
+  await page.waitForSelector(card, { state: 'detached' });
+  assert.is((await fetch(`${analyzerStack.url}/status/${mine}`)).status, 404);
   await context.close();
 });
 
