@@ -1,9 +1,24 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { REPO_ROOT, type Stack } from './processes.js';
 
 /** Where the UI tests leave their screenshots (git ignores it). */
 export const SCREENSHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
+
+const AXE = createRequire(path.join(REPO_ROOT, 'package.json')).resolve('axe-core/axe.min.js');
+
+/** axe-core's serious and critical findings on the page as it is now (open it with bypassCSP to load axe). */
+export async function seriousViolations(page: Page): Promise<Array<{ id: string; help: string; nodes: string[] }>> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    type Result = { violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ html: string }> }> };
+    const result = await (window as unknown as { axe: { run(): Promise<Result> } }).axe.run();
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.html.slice(0, 160)) }));
+  });
+}
 
 export interface OpenedPage {
   context: BrowserContext;

@@ -91,6 +91,11 @@ async function retryFailed(card, file) {
 
 async function removeJob(card) {
   const jobId = card.jobId;
+  if (!jobId) {
+    card.element.remove();
+    showEmptyNote();
+    return;
+  }
   try {
     const { status } = await deleteJob(jobId);
     if (status === 204) {

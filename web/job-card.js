@@ -73,8 +73,9 @@ export class JobCard {
     const changed = this.element.dataset.status !== status;
     this.element.dataset.status = status;
     this.part('.state').textContent = label;
-    // Only a job no worker holds can be canceled or deleted.
-    this.part('.remove').hidden = !this.#removable || !this.jobId || status === 'processing' || status === 'uploading';
+    // Only a job no worker holds can be canceled or deleted; an upload the server refused has no job, only a card.
+    const busy = status === 'processing' || status === 'uploading';
+    this.part('.remove').hidden = !this.#removable || busy || (!this.jobId && status !== 'failed');
     if (changed) this.announce(this.name + ': ' + label);
   }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
@@ -5,7 +6,7 @@ import { launchChromium } from '../../../test-support/browser.js';
 import { FakeOpenAI } from '../../../test-support/fake-openai.js';
 import { png, scene, sharp } from '../../../test-support/images.js';
 import { Stack } from '../../../test-support/processes.js';
-import { allFinished, file, openPage, submit } from '../../../test-support/ui-page.js';
+import { SCREENSHOTS, file, openPage, seriousViolations, submit } from '../../../test-support/ui-page.js';
 
 /**
  * The web UI uses the whole API, in Chromium against the real server and worker: the
@@ -201,6 +202,8 @@ api('details read as words: kind, size, colour swatches with names and shares, c
   await page.click(`${card} .raw > summary`);
   assert.match((await page.textContent(`${card} .details-json`)) ?? '', /"palette"/);
   assert.equal(pageErrors, []);
+  await page.click(`${card} .raw > summary`);
+  await page.locator(card).screenshot({ path: path.join(SCREENSHOTS, 'ui-details.png') });
   await context.close();
 });
 
@@ -210,6 +213,7 @@ api('recognised objects are drawn as labelled boxes over the picture, scaled to 
   // browser's routing; the upload, the job and the rest of the result are the real ones.
   let uploaded = '';
   const { context, page, pageErrors } = await openPage(browser, analyzerStack, {
+    bypassCSP: true,
     before: async (p) => {
       p.on('response', async (res) => {
         if (new URL(res.url()).pathname === '/submit') uploaded = ((await res.json()) as { job_id: string }).job_id;
@@ -250,6 +254,8 @@ api('recognised objects are drawn as labelled boxes over the picture, scaled to 
   // Every other result has no objects: no frame, and nothing broke.
   assert.is(await page.locator('.objects-frame').count(), 1);
   assert.equal(pageErrors, []);
+  assert.equal(await seriousViolations(page), []);
+  await page.locator(NEWEST).screenshot({ path: path.join(SCREENSHOTS, 'ui-objects.png') });
   await context.close();
 });
 

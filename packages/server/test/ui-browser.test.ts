@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -7,15 +6,14 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../../test-support/browser.js';
 import { FakeOpenAI } from '../../../test-support/fake-openai.js';
 import { png, scene } from '../../../test-support/images.js';
-import { REPO_ROOT, Stack } from '../../../test-support/processes.js';
-import { SCREENSHOTS, allFinished, file, openPage, submit } from '../../../test-support/ui-page.js';
+import { Stack } from '../../../test-support/processes.js';
+import { SCREENSHOTS, allFinished, file, openPage, seriousViolations, submit } from '../../../test-support/ui-page.js';
 
 /**
  * The web UI in a real browser (Debian's Chromium) against the real server and worker:
  * uploading, the one upload control, errors, the API key, retry, accessibility and
  * themes. ui-browser-api.test.ts covers options, history, live updates and details.
  */
-const AXE = createRequire(path.join(REPO_ROOT, 'package.json')).resolve('axe-core/axe.min.js');
 const XSS = '<img src=x onerror=alert(1)>';
 const KEY = 'ui-test-key-51c0';
 const OTHER_KEY = 'ui-test-key-other-77';
@@ -91,13 +89,13 @@ ui('one upload control: the drop zone holds the only file input, opens the picke
   assert.ok(zone && zone.width > 200 && zone.height > 60, 'the drop zone is the big target');
 
   const opensPicker = async (act: () => Promise<void>) => {
-    const chooser = page.waitForEvent('filechooser', { timeout: 3_000 });
+    const chooser = page.waitForEvent('filechooser', { timeout: 10_000 });
     await act();
     return (await chooser).isMultiple();
   };
   assert.ok(await opensPicker(() => page.click('#drop-zone')), 'a click on the zone opens the picker (several files allowed)');
   // From the top of the page, the keyboard reaches the zone by Tab, and Enter or Space opens it.
-  await page.locator('body').focus();
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   for (let i = 0; i < 12 && !(await page.evaluate(() => document.activeElement?.id === 'file')); i++) await page.keyboard.press('Tab');
   assert.ok(await page.evaluate(() => document.querySelector('#drop-zone')!.matches(':focus-within')), 'Tab reaches the drop zone');
   assert.ok(await opensPicker(() => page.keyboard.press('Enter')));
@@ -111,12 +109,15 @@ ui('a text file named .png: the error says so once, in plain words; the page sti
   await page.waitForSelector('.job[data-status="failed"] .error:not([hidden])');
   const error = ((await page.textContent('.job[data-status="failed"] .error')) ?? '').trim();
   assert.is(error, 'This file is not a PNG or JPEG image.', 'the words, and not the server repeating them');
+  // The refused upload made no job; its card can still be put away.
+  await page.click('.job[data-status="failed"] .remove');
+  assert.is(await page.locator('.job[data-status="failed"]').count(), 0);
   // An option the server refuses: here the server's message says what the words cannot.
   await page.click('#options-box > summary');
   await page.fill('#opt-language', 'not a language');
   await page.setInputFiles('#file', [await file('fine.png', png({ width: 60, height: 40 }))]);
-  await page.waitForFunction(() => document.querySelectorAll('.job[data-status="failed"]').length === 2);
-  const refused = (await page.locator('.job[data-status="failed"] .error').first().textContent()) ?? '';
+  await page.waitForSelector(`${NEWEST}[data-status="failed"]`);
+  const refused = (await page.locator(`${NEWEST} .error`).textContent()) ?? '';
   assert.match(refused, /^The server could not read the upload\. Invalid option: language/);
   await page.fill('#opt-language', '');
   await page.setInputFiles('#file', [await file('fine.png', png({ width: 60, height: 40 }))]);
@@ -208,15 +209,9 @@ ui('axe-core finds no serious or critical violation at 360 and 1280 px, light an
     const { context, page } = await openPage(browser, analyzerStack, { bypassCSP: true, width });
     await page.setInputFiles('#file', [await file('a11y.png', scene(300, 200))]);
     await page.waitForSelector(`${NEWEST}[data-status="done"]`, { timeout: 20_000 });
-    await page.addScriptTag({ path: AXE });
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      const violations = await page.evaluate(async () => {
-        type Result = { violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ html: string }> }> };
-        const result = await (window as unknown as { axe: { run(): Promise<Result> } }).axe.run();
-        return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.html.slice(0, 160)) }));
-      });
-      const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      const bad = await seriousViolations(page);
       assert.equal(bad, [], `${width} px ${scheme}: ${JSON.stringify(bad)}`);
       const scrollsSideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
       assert.not.ok(scrollsSideways, `nothing scrolls sideways at ${width} px`);
