@@ -111,6 +111,21 @@ api('a job’s states arrive live over /events: no polling while it is described
   await context.close();
 });
 
+api('five jobs at once: three follow over streams, the rest are polled, so the browser keeps connections for other calls', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  for (let i = 0; i < 5; i++) fake.next.push({ kind: 'hold', text: `Held ${i}.`, release: held });
+  const { context, page } = await openPage(browser, visionStack);
+  const colours = ['#102030', '#203040', '#304050', '#405060', '#506070'];
+  await page.setInputFiles('#file', await Promise.all(colours.map((color, i) => file(`many-${i}.png`, png({ width: 40, height: 40, color })))));
+  await page.waitForFunction(() => document.querySelectorAll('.job[data-updates]').length >= 5, undefined, { timeout: 20_000 });
+  const ways = await page.$$eval('.job[data-updates]', (els) => els.map((e) => (e as HTMLElement).dataset.updates).sort());
+  assert.equal(ways.slice(0, 5), ['events', 'events', 'events', 'polling', 'polling']);
+  release();
+  await page.waitForFunction(() => [...document.querySelectorAll('.job')].slice(0, 5).every((e) => (e as HTMLElement).dataset.status === 'done'), undefined, { timeout: 20_000 });
+  await context.close();
+});
+
 api('with /events blocked, the page falls back to polling /result and still shows every state', async () => {
   let release!: () => void;
   fake.next.push({ kind: 'hold', text: 'Described while polled.', release: new Promise<void>((r) => (release = r)) });
