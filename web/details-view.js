@@ -2,6 +2,8 @@
 // colours, the camera and date, the text read, the objects recognised (drawn over the
 // picture) and how it was asked for. Everything from the server goes in as text.
 
+import { explain } from './messages.js';
+
 const KIND_LABEL = {
   photo: 'Photo',
   screenshot: 'Screenshot',
@@ -155,7 +157,9 @@ export function renderDetails(container, details, { imageUrl } = {}) {
     if (options.language) add('Language', languageName(options.language));
   }
   if (details && details.model) add('Model', String(details.model));
-  if (details && details.fallback_reason) add('Why the analyzer wrote it', String(details.fallback_reason));
+  // The vision model failed and the offline analyzer wrote the description instead.
+  const fallback = details && details.fallback_reason;
+  if (fallback) add('Why the analyzer wrote it', typeof fallback === 'object' ? explain(fallback).words : String(fallback));
   if (details && Array.isArray(details.attempts) && details.attempts.length > 1) add('Attempts', String(details.attempts.length));
   if (analysis && objects.length > 0 && analysis.width > 0 && analysis.height > 0) container.append(objectFigure(objects, analysis, imageUrl));
   container.append(facts);

@@ -38,7 +38,8 @@ async function signPhoto(): Promise<Buffer> {
 api.before(async () => {
   await fake.start();
   analyzerStack = new Stack();
-  visionStack = new Stack({ OPENAI_API_KEY: 'sk-ui', OPENAI_BASE_URL: fake.baseUrl, OPENAI_VISION_MODEL: 'ui-model', OPENAI_FALLBACK: 'fail' });
+  // A failed model call falls back to the offline analyzer, as by default.
+  visionStack = new Stack({ OPENAI_API_KEY: 'sk-ui', OPENAI_BASE_URL: fake.baseUrl, OPENAI_VISION_MODEL: 'ui-model', OPENAI_MAX_RETRIES: '0' });
   await Promise.all([analyzerStack.start(), visionStack.start()]);
   signJobId = await submit(analyzerStack, 'sign.jpg', await signPhoto());
   browser = await launchChromium();
@@ -219,6 +220,17 @@ api('details read as words: kind, size, colour swatches with names and shares, c
   assert.equal(pageErrors, []);
   await page.click(`${card} .raw > summary`);
   await page.locator(card).screenshot({ path: path.join(SCREENSHOTS, 'ui-details.png') });
+  await context.close();
+});
+
+api('a description the analyzer wrote because the model failed says why, in words', async () => {
+  fake.next.push({ kind: 'status', status: 400, body: '{"error":{"message":"Bad image."}}' });
+  const { context, page } = await openPage(browser, visionStack);
+  await page.setInputFiles('#file', [await file('fallback.png', png({ width: 48, height: 48, color: '#778899' }))]);
+  await page.waitForSelector(`${NEWEST}[data-status="done"]`, { timeout: 20_000 });
+  assert.match((await page.textContent(`${NEWEST} .generated-by`)) ?? '', /^depict-analyzer@/);
+  const facts = (await page.innerText(`${NEWEST} .fact-list`)).replace(/\s+/g, ' ');
+  assert.match(facts, /Why the analyzer wrote it The vision model could not describe this image\./);
   await context.close();
 });
 
