@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
@@ -8,9 +9,13 @@ export const SCREENSHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots')
 
 const AXE = createRequire(path.join(REPO_ROOT, 'package.json')).resolve('axe-core/axe.min.js');
 
-/** axe-core's serious and critical findings on the page as it is now (open it with bypassCSP to load axe). */
+/**
+ * axe-core's serious and critical findings on the page as it is now. axe is evaluated
+ * through the debugging protocol, which the page's CSP does not govern, so the page runs
+ * under its real CSP while it is checked.
+ */
 export async function seriousViolations(page: Page): Promise<Array<{ id: string; help: string; nodes: string[] }>> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE, 'utf8'));
   return page.evaluate(async () => {
     type Result = { violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ html: string }> }> };
     const result = await (window as unknown as { axe: { run(): Promise<Result> } }).axe.run();
@@ -35,12 +40,11 @@ export interface OpenedPage {
 export async function openPage(
   browser: Browser,
   stack: Stack,
-  options: { bypassCSP?: boolean; width?: number; before?: (page: Page) => Promise<unknown> } = {},
+  options: { width?: number; before?: (page: Page) => Promise<unknown> } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: 900 },
     permissions: ['clipboard-read', 'clipboard-write'],
-    bypassCSP: options.bypassCSP ?? false,
   });
   const page = await context.newPage();
   const opened: OpenedPage = { context, page, dialogs: [], cspErrors: [], pageErrors: [], requests: [] };

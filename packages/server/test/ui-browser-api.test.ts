@@ -239,8 +239,7 @@ api('recognised objects are drawn as labelled boxes over the picture, scaled to 
   // with `details.analysis.objects` added (as the contract describes them), through the
   // browser's routing; the upload, the job and the rest of the result are the real ones.
   let uploaded = '';
-  const { context, page, pageErrors } = await openPage(browser, analyzerStack, {
-    bypassCSP: true,
+  const { context, page, pageErrors, cspErrors } = await openPage(browser, analyzerStack, {
     before: async (p) => {
       p.on('response', async (res) => {
         if (new URL(res.url()).pathname === '/submit') uploaded = ((await res.json()) as { job_id: string }).job_id;
@@ -282,6 +281,7 @@ api('recognised objects are drawn as labelled boxes over the picture, scaled to 
   assert.is(await page.locator('.objects-frame').count(), 1);
   assert.equal(pageErrors, []);
   assert.equal(await seriousViolations(page), []);
+  assert.equal(cspErrors, [], 'boxes are placed under the page’s CSP');
   await page.locator(NEWEST).screenshot({ path: path.join(SCREENSHOTS, 'ui-objects.png') });
   await context.close();
 });
