@@ -56,7 +56,7 @@ let sessionKey = storedApiKey();
 
 async function call(url, init) {
   let response;
-  const headers = sessionKey ? { authorization: 'Bearer ' + sessionKey } : {};
+  const headers = authHeaders();
   try {
     response = await fetch(url, { credentials: 'same-origin', ...init, headers });
   } catch (err) {
@@ -69,6 +69,7 @@ async function call(url, init) {
   } catch {
     // A proxy's HTML error page, or an empty body: handled below.
   }
+  if (response.status === 204) return { status: 204, body: {}, retryAfterMs };
   if (!response.ok) {
     const error =
       body && body.error && typeof body.error.code === 'string'
@@ -82,9 +83,20 @@ async function call(url, init) {
   return { status: response.status, body, retryAfterMs };
 }
 
-/** POST /submit with one image in the field "file"; resolves to the queued job. */
-export async function submitImage(file) {
+/** The key sent with every call, for code that opens its own requests (the event stream). */
+export function authHeaders() {
+  return sessionKey ? { authorization: 'Bearer ' + sessionKey } : {};
+}
+
+/**
+ * POST /submit with one image in the field "file" and the job's options (length,
+ * language, prompt; empty ones are left out); resolves to the queued job.
+ */
+export async function submitImage(file, options = {}) {
   const form = new FormData();
+  for (const [name, value] of Object.entries(options)) {
+    if (typeof value === 'string' && value.trim() !== '') form.append(name, value.trim());
+  }
   form.append('file', file, file.name);
   const { body } = await call('/submit', { method: 'POST', body: form });
   // The multi-file form of /submit answers {jobs: [...]}; one file gives one entry.
@@ -110,4 +122,18 @@ export function getResult(jobId) {
  */
 export function retryJob(jobId) {
   return call('/jobs/' + encodeURIComponent(jobId) + '/retry', { method: 'POST' });
+}
+
+/** GET /jobs: a page of the caller's jobs, newest first, and the cursor of the next (null on the last). */
+export async function listJobs({ limit, cursor } = {}) {
+  const query = new URLSearchParams();
+  if (limit) query.set('limit', String(limit));
+  if (cursor) query.set('cursor', cursor);
+  const { body } = await call('/jobs?' + query);
+  return { items: Array.isArray(body.items) ? body.items : [], nextCursor: body.next_cursor ?? null };
+}
+
+/** DELETE /jobs/:id: cancels a queued job (200), or deletes a finished one with its data (204). */
+export function deleteJob(jobId) {
+  return call('/jobs/' + encodeURIComponent(jobId), { method: 'DELETE' });
 }

@@ -1,30 +1,37 @@
-// The page: picking or dropping images, uploading each one, and following its job
-// until it is done or failed.
+// The page: the API key, the options, the upload control, and one card per job, for
+// the images uploaded here and for those the server lists from before.
 
-import { ApiError, getResult, retryJob, storeApiKey, storedApiKey, submitImage } from './api.js';
+import { deleteJob, retryJob, storeApiKey, storedApiKey, submitImage } from './api.js';
 import { CODES } from './codes.js';
+import { asApiError, follow } from './follow.js';
+import { History } from './history.js';
 import { JobCard } from './job-card.js';
+import { explain } from './messages.js';
+import { bindOptions } from './options.js';
+import { forget, recall, remember, thumbnailOf } from './remembered.js';
+import { bindUploadControl } from './upload-control.js';
 
-/** Between two polls of a queued or processing job, whatever Retry-After says. */
-const MIN_POLL_MS = 300;
-const MAX_POLL_MS = 2000;
-/** After a passing error (unreachable, 429, 503), back off up to this long. */
-const MAX_BACKOFF_MS = 30000;
-/** Uploads in flight at once; the rest wait their turn so polls are not starved. */
-const UPLOAD_SLOTS = 3;
+/** Uploads in flight at once; the rest wait their turn so event streams and polls are not starved. */
+const UPLOAD_SLOTS = 2;
 
-const fileInput = /** @type {HTMLInputElement} */ (document.getElementById('file'));
-const dropZone = document.getElementById('drop-zone');
 const jobsList = document.getElementById('jobs');
 const empty = document.getElementById('empty');
 const announcer = document.getElementById('announcer');
 const template = /** @type {HTMLTemplateElement} */ (document.getElementById('job-template'));
+const readOptions = bindOptions(/** @type {HTMLFormElement} */ (document.getElementById('options')), {
+  box: /** @type {HTMLDetailsElement} */ (document.getElementById('options-box')),
+  summary: document.getElementById('options-summary'),
+});
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const clamp = (ms, low, high) => Math.min(high, Math.max(low, ms));
+/** The cards on the page by job id, so a job listed again is not shown twice. */
+const cards = new Map();
 
 function announce(text) {
   announcer.textContent = text;
+}
+
+function showEmptyNote() {
+  empty.hidden = jobsList.childElementCount > 0;
 }
 
 // The API key form shows once the server asks for a key (401), or when one is stored.
@@ -34,8 +41,18 @@ keyInput.value = storedApiKey();
 keyForm.hidden = !keyInput.value;
 keyForm.addEventListener('submit', (event) => {
   event.preventDefault();
-  storeApiKey(keyInput.value.trim());
-  announce(keyInput.value.trim() ? 'API key saved.' : 'API key removed.');
+  const key = keyInput.value.trim();
+  storeApiKey(key);
+  announce(key ? 'API key saved.' : 'API key removed.');
+  // Each key has its own jobs: the history is that key's.
+  for (const [jobId, card] of cards) {
+    if (card.fromHistory) {
+      card.element.remove();
+      cards.delete(jobId);
+    }
+  }
+  showEmptyNote();
+  void history.reload();
 });
 
 function askForKey() {
@@ -44,62 +61,56 @@ function askForKey() {
   keyInput.focus();
 }
 
-/** Anything thrown that is not an ApiError is a bug in this page; say so plainly. */
-function asApiError(err) {
-  return err instanceof ApiError ? err : new ApiError('unknown', err instanceof Error ? err.message : String(err), 0);
-}
-
-/**
- * Failures that trying again cannot mend: the same bytes would fail the same way. Any
- * other failed job gets "Try again", which retries it on the server (keeping its
- * history) or, once the server has let go of the upload, sends the file again.
- */
 /** A job failure that trying again cannot change (codes.js is served from the contract). */
 const isFinal = (code) => Boolean(CODES[code]) && !CODES[code].retry;
 
-async function retryFailed(card, jobId, file) {
+/**
+ * What "Try again" does for a failed job: retry it on the server (keeping its history),
+ * or, once the server has let go of the upload, send the file again if this page has it.
+ */
+function retryOf(card, file) {
+  return (error) => (isFinal(error.code) ? undefined : () => void retryFailed(card, file));
+}
+
+const followHooks = (card, file) => ({ retry: retryOf(card, file), onUnauthorized: askForKey });
+
+async function retryFailed(card, file) {
+  const jobId = card.jobId;
   card.retrying();
   try {
     await retryJob(jobId);
   } catch (thrown) {
     const err = asApiError(thrown);
-    if (err.code === 'upload_gone' || err.code === 'not_found') return upload(card, file);
+    if (file && (err.code === 'upload_gone' || err.code === 'not_found')) return upload(card, file);
     if (err.code === 'unauthorized') askForKey();
-    return card.fail(err, { onRetry: () => void retryFailed(card, jobId, file) });
+    const again = err.transient || err.code === 'unauthorized';
+    return card.fail(err, { onRetry: again ? () => void retryFailed(card, file) : undefined });
   }
-  await follow(card, jobId, file);
+  await follow(card, jobId, followHooks(card, file));
 }
 
-async function follow(card, jobId, file) {
-  let pollDelay = MIN_POLL_MS;
-  let backoff = 1000;
-  for (;;) {
-    let reply;
-    try {
-      reply = await getResult(jobId);
-    } catch (thrown) {
-      const err = asApiError(thrown);
-      if (!err.transient) return card.fail(err);
-      card.showNotice(
-        (err.status === 0 ? 'The server could not be reached' : 'The server is busy') + '; checking again shortly…',
-      );
-      await sleep(clamp(err.retryAfterMs || backoff, MIN_POLL_MS, MAX_BACKOFF_MS));
-      backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
-      continue;
+async function removeJob(card) {
+  const jobId = card.jobId;
+  if (!jobId) {
+    card.element.remove();
+    showEmptyNote();
+    return;
+  }
+  try {
+    const { status } = await deleteJob(jobId);
+    if (status === 204) {
+      card.element.remove();
+      cards.delete(jobId);
+      forget(jobId);
+      announce(card.name + ': removed.');
+      showEmptyNote();
+    } else {
+      card.canceled();
     }
-    backoff = 1000;
-    card.clearNotice();
-    const result = reply.body;
-    if (result.status === 'done') return card.done(result);
-    if (result.status === 'failed') {
-      const error = result.error || { code: 'unknown', message: 'The job failed.' };
-      const onRetry = isFinal(error.code) ? undefined : () => void retryFailed(card, jobId, file);
-      return card.fail(error, { onRetry });
-    }
-    if (result.status === 'canceled') return card.fail({ code: 'canceled', message: '' });
-    card.setState(result.status);
-    await sleep(clamp(reply.retryAfterMs || pollDelay, MIN_POLL_MS, MAX_POLL_MS));
-    pollDelay = Math.min(MAX_POLL_MS, pollDelay * 1.5);
+  } catch (thrown) {
+    const err = asApiError(thrown);
+    if (err.code === 'unauthorized') askForKey();
+    card.showNotice(explain(err).words);
   }
 }
 
@@ -126,7 +137,7 @@ async function upload(card, file) {
   let job;
   try {
     card.uploading();
-    job = await submitImage(file);
+    job = await submitImage(file, readOptions());
   } catch (thrown) {
     const err = asApiError(thrown);
     if (err.code === 'unauthorized') askForKey();
@@ -137,62 +148,50 @@ async function upload(card, file) {
     releaseSlot();
   }
   card.accepted(job);
-  await follow(card, job.job_id, file);
+  cards.set(job.job_id, card);
+  remember(job.job_id, { name: card.name, thumb: card.pictureUrl });
+  await follow(card, job.job_id, followHooks(card, file));
 }
 
-function uploadAll(files) {
+async function uploadAll(files) {
   if (files.length === 0) return;
-  const cards = files.map((file) => {
-    const card = new JobCard(template, file, { announce });
-    return { card, file };
-  });
-  jobsList.prepend(...cards.map(({ card }) => card.element));
-  empty.hidden = true;
-  for (const { card, file } of cards) void upload(card, file);
-}
-
-fileInput.addEventListener('change', () => {
-  uploadAll(Array.from(fileInput.files || []));
-  // Picking the same file again should upload it again.
-  fileInput.value = '';
-});
-
-dropZone.addEventListener('click', () => fileInput.click());
-dropZone.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' || event.key === ' ') {
-    event.preventDefault();
-    fileInput.click();
+  const picked = files.map((file) => ({ file, card: new JobCard(template, { name: file.name, announce, onRemove: removeJob }) }));
+  jobsList.prepend(...picked.map(({ card }) => card.element));
+  showEmptyNote();
+  for (const { file, card } of picked) {
+    card.waitingToUpload();
+    void thumbnailOf(file).then((thumb) => {
+      card.showPicture(thumb);
+      return upload(card, file);
+    });
   }
-});
-
-// dragenter/dragleave fire for every child crossed, so count them to know when the
-// pointer has really left the zone.
-let dragDepth = 0;
-dropZone.addEventListener('dragenter', (event) => {
-  event.preventDefault();
-  dragDepth += 1;
-  dropZone.classList.add('dragging');
-});
-dropZone.addEventListener('dragover', (event) => {
-  event.preventDefault();
-  if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
-});
-dropZone.addEventListener('dragleave', () => {
-  dragDepth = Math.max(0, dragDepth - 1);
-  if (dragDepth === 0) dropZone.classList.remove('dragging');
-});
-dropZone.addEventListener('drop', (event) => {
-  event.preventDefault();
-  dragDepth = 0;
-  dropZone.classList.remove('dragging');
-  uploadAll(Array.from(event.dataTransfer ? event.dataTransfer.files : []));
-});
-
-// A file dropped beside the zone would otherwise replace this page with the image.
-for (const type of ['dragover', 'drop']) {
-  window.addEventListener(type, (event) => {
-    if (dropZone.contains(/** @type {Node} */ (event.target))) return;
-    event.preventDefault();
-    if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
-  });
 }
+
+bindUploadControl(/** @type {HTMLLabelElement} */ (document.getElementById('drop-zone')), (files) => void uploadAll(files));
+
+/** Jobs from GET /jobs, after those already on the page. */
+function showListed(items) {
+  for (const item of items) {
+    if (!item || typeof item.job_id !== 'string' || cards.has(item.job_id)) continue;
+    const kept = recall(item.job_id);
+    // Uploaded from another browser, or by another client: the API keeps no name.
+    const card = new JobCard(template, { name: kept.name || 'Unnamed image', announce, onRemove: removeJob });
+    card.fromHistory = true;
+    card.showPicture(kept.thumb || '');
+    card.showCreatedAt(item.created_at);
+    card.accepted(item);
+    cards.set(item.job_id, card);
+    jobsList.append(card.element);
+    const finished = item.status === 'done' || item.status === 'failed' || item.status === 'canceled';
+    void follow(card, item.job_id, { ...followHooks(card, undefined), finished, openDetails: false });
+  }
+  showEmptyNote();
+}
+
+const history = new History({
+  button: /** @type {HTMLButtonElement} */ (document.getElementById('load-more')),
+  note: document.getElementById('history-note'),
+  onItems: showListed,
+  onUnauthorized: askForKey,
+});
+void history.reload();

@@ -1,5 +1,8 @@
 // Everything this page says to a person about a job: state names and what each error
-// code means in plain words. The server's own message is shown after these words.
+// code means in plain words. The server's own message is written for API callers (it
+// names headers and settings) and mostly says the same again, so it is shown only for
+// the codes where it says what the words cannot: which field was wrong, what the
+// vision model answered.
 
 export const STATE_LABEL = {
   uploading: 'Uploading…',
@@ -58,19 +61,23 @@ export const PLAIN_WORDS = {
   upload_gone: 'The server no longer has this upload.',
 };
 
+/** Codes whose server message adds what a person needs: the option that was refused, the model's own answer. */
+const SERVER_SAYS_MORE = new Set(['bad_request', 'vision_api_error']);
+
 /**
- * Plain words for an error code, and the detail to show after them.
+ * Plain words for an error code, and the detail to show after them ('' when the words
+ * say it all). A code this page has no words for shows the server's message alone.
  * @param {{code?: string, message?: string, status?: number}} error
  * @returns {{words: string, detail: string}}
  */
 export function explain(error) {
   const code = error && error.code ? error.code : 'unknown';
-  let words = PLAIN_WORDS[code];
+  const message = error && error.message ? String(error.message) : '';
+  const words = PLAIN_WORDS[code];
   if (!words) {
+    if (message) return { words: message, detail: '' };
     const status = error && error.status;
-    words = status >= 500 ? 'The server ran into a problem of its own.' : 'Something went wrong.';
+    return { words: status >= 500 ? 'The server ran into a problem of its own.' : 'Something went wrong.', detail: '' };
   }
-  // A failed fetch's "TypeError: Failed to fetch" says nothing a person can use.
-  const detail = code === 'unreachable' || !error || !error.message ? '' : String(error.message);
-  return { words, detail };
+  return { words, detail: SERVER_SAYS_MORE.has(code) ? message : '' };
 }

@@ -144,6 +144,10 @@ function routes(deps: AppDeps, options: { version: string; rateLimit: RateLimit 
   app.get('/ui', withCsp(UI_CSP), (_req, res) => {
     res.sendFile(path.join(WEB_DIR, 'index.html'));
   });
+  // Browsers ask for /favicon.ico whatever the page links; the icon is an SVG, which they all read.
+  app.get('/favicon.ico', (_req, res) => {
+    res.sendFile(path.join(WEB_DIR, 'favicon.svg'), { maxAge: '1d' });
+  });
   // The codes table as an ES module for the UI, made from the contract: the one place every code is written.
   const codesModule = `// Made by the server from @depict/contract's codes.ts.\nexport const CODES = ${JSON.stringify(CODES)};\n`;
   app.get('/static/codes.js', withCsp(UI_CSP), (_req, res) => {
