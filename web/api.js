@@ -56,7 +56,7 @@ let sessionKey = storedApiKey();
 
 async function call(url, init) {
   let response;
-  const headers = authHeaders();
+  const headers = { ...(init && init.headers), ...authHeaders() };
   try {
     response = await fetch(url, { credentials: 'same-origin', ...init, headers });
   } catch (err) {
@@ -105,6 +105,17 @@ export async function submitImage(file, options = {}) {
   if (!job || typeof job.job_id !== 'string') {
     throw new ApiError('bad_response', 'The server did not return a job id.', 200);
   }
+  return job;
+}
+
+/** POST /submit as JSON {url, ...options}: the server fetches the image; resolves to the queued job. */
+export async function submitUrl(url, options = {}) {
+  const body = { url };
+  for (const [name, value] of Object.entries(options)) {
+    if (typeof value === 'string' && value.trim() !== '') body[name] = value.trim();
+  }
+  const { body: job } = await call('/submit', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  if (!job || typeof job.job_id !== 'string') throw new ApiError('bad_response', 'The server did not return a job id.', 200);
   return job;
 }
 

@@ -1,7 +1,7 @@
 // The page: the API key, the options, the upload control, and one card per job, for
 // the images uploaded here and for those the server lists from before.
 
-import { deleteJob, retryJob, storeApiKey, storedApiKey, submitImage } from './api.js';
+import { deleteJob, retryJob, storeApiKey, storedApiKey, submitImage, submitUrl } from './api.js';
 import { CODES } from './codes.js';
 import { asApiError, follow } from './follow.js';
 import { History } from './history.js';
@@ -131,13 +131,14 @@ function releaseSlot() {
   else freeSlots += 1;
 }
 
+/** Send an image, a File or a URL the server fetches, and follow its job. */
 async function upload(card, file) {
   card.waitingToUpload();
   await takeSlot();
   let job;
   try {
     card.uploading();
-    job = await submitImage(file, readOptions());
+    job = await (file instanceof URL ? submitUrl(file.href, readOptions()) : submitImage(file, readOptions()));
   } catch (thrown) {
     const err = asApiError(thrown);
     if (err.code === 'unauthorized') askForKey();
@@ -150,7 +151,7 @@ async function upload(card, file) {
   card.accepted(job);
   cards.set(job.job_id, card);
   remember(job.job_id, { name: card.name, thumb: card.pictureUrl });
-  await follow(card, job.job_id, followHooks(card, file));
+  await follow(card, job.job_id, followHooks(card, file instanceof URL ? undefined : file));
 }
 
 async function uploadAll(files) {
@@ -168,6 +169,33 @@ async function uploadAll(files) {
 }
 
 bindUploadControl(/** @type {HTMLLabelElement} */ (document.getElementById('drop-zone')), (files) => void uploadAll(files));
+
+const urlForm = /** @type {HTMLFormElement} */ (document.getElementById('url-form'));
+urlForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ (urlForm.elements.namedItem('url'));
+  let url;
+  try {
+    url = new URL(input.value.trim());
+  } catch {
+    input.setCustomValidity('Enter a full address, starting with https://');
+    input.reportValidity();
+    return;
+  }
+  input.setCustomValidity('');
+  const last = url.pathname.split('/').filter(Boolean).pop();
+  let name = url.hostname;
+  try {
+    if (last) name = decodeURIComponent(last);
+  } catch {
+    name = last || url.hostname;
+  }
+  const card = new JobCard(template, { name, announce, onRemove: removeJob });
+  jobsList.prepend(card.element);
+  showEmptyNote();
+  input.value = '';
+  void upload(card, url);
+});
 
 /** Jobs from GET /jobs, after those already on the page. */
 function showListed(items) {

@@ -3,6 +3,7 @@
 // picture) and how it was asked for. Everything from the server goes in as text.
 
 import { explain } from './messages.js';
+import { addVisionFacts, visionAnswer } from './vision-view.js';
 
 const KIND_LABEL = {
   photo: 'Photo',
@@ -147,7 +148,8 @@ export function renderDetails(container, details, { imageUrl } = {}) {
       if (analysis.camera.takenAt) add('Taken', takenAtWords(analysis.camera.takenAt));
       if (analysis.camera.hasLocation) add('Location', analysis.camera.location ? `${analysis.camera.location.latitude}, ${analysis.camera.location.longitude}` : 'Recorded in the file (not shown)');
     }
-    add('Text read', textRead(analysis.text));
+    // With a vision model the model reads the text; the analyzer's OCR is off.
+    if (!visionAnswer(details)) add('Text read', textRead(analysis.text));
     if (Array.isArray(analysis.objects)) add('Objects', objects.length > 0 ? objectList(objects) : el('span', 'quiet', 'None recognised'));
     if (typeof analysis.people === 'number') add('People', String(analysis.people));
   }
@@ -157,6 +159,7 @@ export function renderDetails(container, details, { imageUrl } = {}) {
     if (options.language) add('Language', languageName(options.language));
   }
   if (details && details.model) add('Model', String(details.model));
+  addVisionFacts(details, add, el);
   // The vision model failed and the offline analyzer wrote the description instead.
   const fallback = details && details.fallback_reason;
   if (fallback) add('Why the analyzer wrote it', typeof fallback === 'object' ? explain(fallback).words : String(fallback));

@@ -65,7 +65,7 @@ api('alt text in German: the choices go with the upload, reach the model, and ar
   await page.setInputFiles('#file', [await file('blue.png', png({ width: 64, height: 64 }))]);
   await page.waitForSelector(`${NEWEST}[data-status="done"]`, { timeout: 20_000 });
   const sent = fake.requests.at(-1)!.body;
-  assert.is(sent.max_tokens, 100, 'alt text asks for a short answer');
+  assert.is(sent.max_tokens, 500, 'alt text asks for a short answer: 100 tokens, and 400 for the structured answer around it');
   const instruction = JSON.stringify(sent.messages);
   assert.match(instruction, /BCP 47 tag \\"de\\"/);
   assert.match(instruction, /Name the colour\./);
@@ -83,7 +83,7 @@ api('alt text in German: the choices go with the upload, reach the model, and ar
   assert.is(await page.inputValue('#opt-prompt'), 'Name the colour.');
   await page.setInputFiles('#file', [await file('red.png', png({ width: 64, height: 64, color: '#cc2200' }))]);
   await page.waitForSelector(`${NEWEST}[data-status="done"]`, { timeout: 20_000 });
-  assert.is(fake.requests.at(-1)!.body.max_tokens, 100, 'the remembered choices are sent too');
+  assert.is(fake.requests.at(-1)!.body.max_tokens, 500, 'the remembered choices are sent too');
   assert.match(JSON.stringify(fake.requests.at(-1)!.body.messages), /BCP 47 tag \\"de\\"/);
   await context.close();
 });
