@@ -202,8 +202,8 @@ function showListed(items) {
   for (const item of items) {
     if (!item || typeof item.job_id !== 'string' || cards.has(item.job_id)) continue;
     const kept = recall(item.job_id);
-    // Uploaded from another browser, or by another client: the API keeps no name.
-    const card = new JobCard(template, { name: kept.name || 'Unnamed image', announce, onRemove: removeJob });
+    // Uploaded from another browser, or by another client: the name the upload carried.
+    const card = new JobCard(template, { name: kept.name || item.filename || 'Unnamed image', announce, onRemove: removeJob });
     card.fromHistory = true;
     card.showPicture(kept.thumb || '');
     card.showCreatedAt(item.created_at);

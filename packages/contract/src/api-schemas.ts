@@ -75,6 +75,7 @@ export const StatusResponse = z
     status: JobStatus,
     created_at: z.string().describe('ISO 8601, UTC.'),
     updated_at: z.string().describe('ISO 8601, UTC.'),
+    filename: z.string().optional().describe("The file name the upload carried, or the last segment of the image URL's path; absent when there was none."),
     error: JobError.optional(),
     webhook: WebhookState.optional(),
     details: JobDetails.optional().describe('Every attempt at the job (on /status; not in list pages or watch events).'),

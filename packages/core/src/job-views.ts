@@ -11,6 +11,7 @@ export function statusView(job: Job, attempts?: Attempt[]): StatusResponse {
     status: job.status,
     created_at: job.createdAt,
     updated_at: job.updatedAt,
+    ...(job.filename ? { filename: job.filename } : {}),
     ...(job.error ? { error: job.error } : {}),
     ...(job.webhook ? { webhook: job.webhook } : {}),
     ...(attempts ? { details: { attempts } } : {}),

@@ -49,7 +49,8 @@ for (const [kind, make, name] of [
 
     const status = await get(stack.url, sent.body.status_url);
     assert.is(status.status, 200);
-    assert.equal(Object.keys(status.body).sort(), ['created_at', 'details', 'job_id', 'status', 'updated_at']);
+    assert.equal(Object.keys(status.body).sort(), ['created_at', 'details', 'filename', 'job_id', 'status', 'updated_at']);
+    assert.is(status.body.filename, name, 'the file name the upload carried');
     assert.is(status.body.status, 'done');
     const idTime = parseInt(sent.body.job_id.replace('-', '').slice(0, 12), 16);
     assert.ok(Math.abs(idTime - Date.parse(status.body.created_at)) < 1000, `${sent.body.job_id} against ${status.body.created_at}`);

@@ -57,13 +57,16 @@ async function submitJson(stack: Stack, body: unknown) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-urls('a URL in JSON is fetched through up to 3 redirects and described like an upload', async () => {
+urls('a URL in JSON is fetched through up to 3 redirects and described like an upload, named after the image', async () => {
   const sent = await submitJson(open, { url: `${origin}/hop/2`, length: 'alt' });
   assert.is(sent.status, 202, JSON.stringify(sent.body));
   const result = await waitForResult(open.url, sent.body.job_id);
   assert.is(result.body.status, 'done', JSON.stringify(result.body));
   assert.ok(result.body.description.length <= 125);
   assert.equal(seen.slice(-4), ['/hop/2', '/hop/1', '/hop/0', '/pictures/cat%20photo.png']);
+  // Named after the last segment of the URL that answered.
+  const status = (await (await fetch(`${open.url}/status/${sent.body.job_id}`)).json()) as { filename?: string };
+  assert.is(status.filename, 'cat photo.png');
 });
 
 urls('a URL as a multipart field works the same', async () => {
