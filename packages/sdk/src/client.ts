@@ -23,6 +23,11 @@ export type Attempt = Api.Attempt;
 /** A done job's details; `analysis` is what the offline analyzer measured. */
 export type DoneDetails = Api.DoneDetails;
 export type Analysis = Api.Analysis;
+/** `details.vision`: the vision model's structured answer, how it was asked for, what was sent. */
+export type VisionDetails = Api.VisionDetails;
+export type VisionAnswer = Api.VisionAnswer;
+/** `details.usage`: tokens of the job's vision calls, and their cost when prices are set. */
+export type Usage = Api.Usage;
 
 /** A path on disk, raw bytes, a Blob/File, or a URL the server fetches the image from. */
 export type ImageSource = string | Uint8Array | Blob | URL;

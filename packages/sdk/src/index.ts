@@ -16,6 +16,9 @@ export {
   type StatusResponse,
   type SubmitOptions,
   type SubmitResponse,
+  type Usage,
+  type VisionAnswer,
+  type VisionDetails,
 } from './client.js';
 export { DepictApiError, DepictJobFailedError, DepictTimeoutError } from './errors.js';
 export { CODES, mayPassOnRetry, type Code, type ErrorCode, type JobFailureCode } from '@depict/contract';
