@@ -40,6 +40,23 @@ export const TextSchema = z.object({
   words: z.number().describe('Words in the kept lines.'),
 });
 
+// --- recognition (ANALYZER_OBJECTS) ---
+export const BoxSchema = z
+  .object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
+  .describe('Pixels as displayed (after EXIF orientation), from the top left corner.');
+
+export const RecognisedObjectSchema = z.object({
+  label: z.string().describe('One of the 80 COCO classes CenterNet knows ("person", "dog", "cup", ...).'),
+  count: z.number().describe('How many were found at or above the reporting threshold.'),
+  score: z.number().describe("The detector's best score for this label, 0..1."),
+  confidence: z
+    .enum(['sure', 'probable'])
+    .describe('sure: above the calibrated threshold for this label; probable: named with "probably".'),
+  box: BoxSchema.describe('The box of the best-scoring one.'),
+  boxes: z.array(BoxSchema).describe('Every counted one, best first.'),
+});
+// --- end recognition ---
+
 export const KINDS = ['photo', 'screenshot', 'document', 'illustration', 'icon'] as const;
 
 export const AnalysisSchema = z.object({
@@ -81,10 +98,22 @@ export const AnalysisSchema = z.object({
   edgeShare: z.number().describe('Fraction of pixels on a strong edge.'),
   kind: z.enum(KINDS).describe('Judged from the cues above and the text found.'),
   text: TextSchema,
+  objects: z
+    .array(RecognisedObjectSchema)
+    .nullable()
+    .optional()
+    .describe('What CenterNet recognised, most prominent first; [] when nothing passed; null or absent when ANALYZER_OBJECTS=off.'),
+  people: z
+    .number()
+    .nullable()
+    .optional()
+    .describe('People counted from person boxes and faces; null or absent when not measured (ANALYZER_OBJECTS=off).'),
 });
 
 export type Analysis = z.infer<typeof AnalysisSchema>;
 export type PaletteColour = z.infer<typeof PaletteColourSchema>;
 export type CameraFacts = z.infer<typeof CameraSchema>;
 export type TextFacts = z.infer<typeof TextSchema>;
+export type RecognisedObject = z.infer<typeof RecognisedObjectSchema>;
+export type Box = z.infer<typeof BoxSchema>;
 export type Kind = (typeof KINDS)[number];

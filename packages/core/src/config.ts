@@ -134,7 +134,8 @@ function toConfig(e: Env, cwd: string) {
       retentionDays: e.RETENTION_DAYS,
       failedRetentionMs: Math.round(e.FAILED_RETENTION_HOURS * 3_600_000),
     },
-    analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true' },
+    /** objects: auto names objects and counts people with the models shipped in @vladmandic/human; off loads none. */
+    analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true', objects: e.ANALYZER_OBJECTS },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
     webhook: {
       secret: e.WEBHOOK_SECRET,

@@ -8,6 +8,7 @@ import { measurePixels } from './measure.js';
 import type { OcrEngine, OcrMode } from './ocr.js';
 import { dominantColours } from './palette.js';
 import { measureTexture } from './texture.js';
+import { recognise, type RecognitionEngine } from './recognition/recognise.js';
 
 export type { Analysis } from '@depict/contract';
 
@@ -117,6 +118,8 @@ export interface AnalyzeOptions {
   readonly revealGps?: boolean;
   /** What the decode may cost (DEFAULT_DECODE_LIMITS when not given). */
   readonly limits?: DecodeLimits;
+  /** Names objects and counts people (ANALYZER_OBJECTS=auto); without one, objects and people are null. */
+  readonly recognition?: RecognitionEngine;
 }
 
 /** Decode once, measure, read EXIF, read text when worth it, judge the kind. */
@@ -126,10 +129,21 @@ export async function analyzeImage(source: string | Buffer, options: AnalyzeOpti
     readCamera(source, { revealGps: options.revealGps ?? false }),
   ]);
   const facts = measureImage(image);
+  const recognising = options.recognition ? recognise(options.recognition, image) : undefined;
+  recognising?.catch(() => undefined);
   const mode = options.ocrEngine ? (options.ocr ?? 'auto') : 'off';
   let text: TextFacts = { ocr: mode === 'off' ? 'off' : 'skipped', lines: [], words: 0 };
   if (options.ocrEngine && (mode === 'on' || (mode === 'auto' && mayHoldText(facts)))) {
     text = { ocr: 'ran', ...(await options.ocrEngine.read(source)) };
   }
-  return { ...facts, camera, text, kind: kindOf(facts, text.words) };
+  // A detector that fails leaves the other facts standing: objects and people unknown.
+  const recognised = recognising ? await recognising.catch(() => undefined) : undefined;
+  return {
+    ...facts,
+    camera,
+    text,
+    kind: kindOf(facts, text.words),
+    objects: recognised?.objects ?? null,
+    people: recognised?.people ?? null,
+  };
 }

@@ -1,4 +1,5 @@
 import type { Analysis, CameraFacts, Kind, PaletteColour } from '@depict/contract';
+import { subjectPhrase } from './recognition/phrase.js';
 
 /** How much to say: alt text (at most 125 characters), a short paragraph, or everything. */
 export type Length = 'alt' | 'normal' | 'detailed';
@@ -76,7 +77,9 @@ function textSentence(f: Analysis, length: Length): string | undefined {
 function noun(f: Analysis): string {
   if (f.uniform && f.palette[0]) return `solid ${f.palette[0].name} image`;
   const tone = f.blackAndWhite ? 'black-and-white ' : f.grayscale ? 'grayscale ' : '';
-  return `${tone}${KIND_NOUN[f.kind]}`;
+  // What was recognised leads every length, alt included: "photo of two people and a dog".
+  const subject = subjectPhrase(f.objects);
+  return `${tone}${KIND_NOUN[f.kind]}${subject ? ` of ${subject}` : ''}`;
 }
 
 function leadSentence(f: Analysis, length: Length): string {

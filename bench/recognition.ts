@@ -1,0 +1,79 @@
+// Object recognition on the labelled set (bench/recognition/labels.json): precision of
+// the names the description would say, the main subject named, and time per image, for
+// each way of running CenterNet, then a sweep of the thresholds for the first one.
+//   node --import tsx bench/recognition.ts            (npm run bench:recognition)
+//   VARIANTS=letterbox-512 node --import tsx bench/recognition.ts
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { decodeForAnalysis } from '../packages/worker/dist/analyzer/decode.js';
+import { rgbOf } from '../packages/worker/dist/analyzer/recognition/rgb.js';
+import { CALIBRATION, judge, RecognitionEngine } from '../packages/worker/dist/analyzer/recognition/recognise.js';
+import type { RawDetections } from '../packages/worker/dist/analyzer/recognition/engine.js';
+import { debianImage, recognitionLabels } from '../test-support/debian-images.js';
+import { scoreRecognition } from '../test-support/recognition-score.js';
+import { median } from './stats.mjs';
+
+const variants = (process.env.VARIANTS ?? 'letterbox-512,stretch-512').split(',');
+const labels = await recognitionLabels();
+const images = await Promise.all(labels.map(async (label) => ({ label, file: await debianImage(label.package, label.path) })));
+const decoded = [];
+for (const { label, file } of images) {
+  const image = await decodeForAnalysis(file);
+  decoded.push({ label, image, rgb: rgbOf(image) });
+}
+
+type Run = { label: (typeof labels)[number]; raw: RawDetections; size: { width: number; height: number; displayWidth: number; displayHeight: number } };
+const runs = new Map<string, Run[]>();
+for (const variant of variants) {
+  const [fit, size] = variant.split('-') as ['letterbox' | 'stretch', string];
+  // RAW_CACHE=folder keeps each variant's raw detections, to try thresholds without inference.
+  const cache = process.env.RAW_CACHE ? path.join(process.env.RAW_CACHE, `${variant}.json`) : undefined;
+  const engine = new RecognitionEngine({ fit, inputSize: Number(size) });
+  let loadMs = 0;
+  const times: number[] = [];
+  let results: Run[] = [];
+  if (cache && existsSync(cache)) {
+    results = JSON.parse(readFileSync(cache, 'utf8')) as Run[];
+  } else {
+    const started = performance.now();
+    await engine.load();
+    loadMs = performance.now() - started;
+    for (const { label, image, rgb } of decoded) {
+      const t = performance.now();
+      const raw = await engine.detect(rgb);
+      times.push(performance.now() - t);
+      results.push({ label, raw, size: { width: rgb.width, height: rgb.height, displayWidth: image.header.width, displayHeight: image.header.height } });
+    }
+    if (cache) writeFileSync(cache, JSON.stringify(results));
+  }
+  runs.set(variant, results);
+  const score = scoreRecognition(results.map((r) => ({ label: r.label, objects: judge(r.raw, r.size).objects })));
+  console.log(`\n${variant}: load ${loadMs.toFixed(0)} ms, median ${(times.length ? median(times) : NaN).toFixed(0)} ms per image (${times.length} images)`);
+  console.log(`  precision ${score.precision.toFixed(3)} (${score.named} named), subject named ${score.subjectRecall.toFixed(3)}`);
+  if (process.env.VERBOSE) {
+    console.log(`  false: ${score.falseNames.join('; ') || 'none'}`);
+    console.log(`  missed: ${score.missedSubjects.join('; ') || 'none'}`);
+  }
+}
+
+// The thresholds, swept on the first variant's raw detections (no further inference).
+const first = runs.get(variants[0]!)!;
+console.log(`\nthreshold sweep on ${variants[0]} (per-label overrides kept as calibrated):`);
+console.log('  sure  probable  minArea  precision  subject');
+for (const sure of [0.4, 0.5, 0.6]) {
+  for (const probable of [0.25, 0.3, 0.35, 0.4]) {
+    if (probable > sure) continue;
+    for (const minArea of [0.005, 0.01, 0.02]) {
+      const c = { ...CALIBRATION, sure, probable, minArea };
+      const s = scoreRecognition(first.map((r) => ({ label: r.label, objects: judge(r.raw, r.size, c).objects })));
+      console.log(`  ${sure.toFixed(2)}  ${probable.toFixed(2)}      ${minArea.toFixed(3)}    ${s.precision.toFixed(3)}      ${s.subjectRecall.toFixed(3)}`);
+    }
+  }
+}
+if (process.env.DUMP) {
+  for (const r of first) {
+    const top = r.raw.objects.slice(0, 6).map((o) => `${o.label} ${o.score.toFixed(2)} ${((o.box[2] * o.box[3]) / (r.size.width * r.size.height)).toFixed(3)}`);
+    const faces = r.raw.faces.map((f) => f.score.toFixed(2));
+    console.log(`${path.basename(r.label.path)} [${r.label.subject}] :: ${top.join(' | ')} :: faces ${faces.join(',')}`);
+  }
+}
