@@ -39,6 +39,9 @@ export interface Label {
   text: string | null;
   blur: 'none' | 'blur' | 'motion';
   transparency: 'none' | 'background' | 'translucent';
+  grayscale: boolean;
+  /** false: no clipped white or black cuts into a subject; null: not judged. */
+  clipping: boolean | null;
   notes?: string;
 }
 
