@@ -3,7 +3,7 @@
  * (bench/quality/labels.json). Pure: the label, the analysis, the detailed description and
  * the raw EXIF in; the claims found false, the objects named and the words read out.
  */
-import type { Analysis } from '@depict/contract';
+import type { Analysis } from '../../packages/worker/src/analyzer/index.js';
 import type { Label } from '../../test-support/labelled-images.js';
 
 export const CATEGORIES = ['transparency', 'sharpness', 'kind', 'exif', 'light', 'colour'] as const;

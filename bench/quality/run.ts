@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
-import type { Analysis } from '@depict/contract';
+import type { Analysis } from '../../packages/worker/src/analyzer/index.js';
 import { OcrEngine, analyzeImage, describeFacts } from '../../packages/worker/src/analyzer/index.js';
 import { labelledImages, type LabelledImage } from '../../test-support/labelled-images.js';
 import { CATEGORIES, judge, type Category, type Judgement, type RawExif } from './judge.js';
@@ -33,7 +33,7 @@ export async function uploadable(image: LabelledImage): Promise<Buffer> {
 
 async function rawExif(bytes: Buffer): Promise<RawExif> {
   try {
-    const raw = (await exifr.parse(bytes, { gps: true, reviveValues: false, translateValues: false })) as Record<string, unknown> | undefined;
+    const raw = await exifr.parse(bytes, { gps: true, reviveValues: false, translateValues: false });
     return {
       make: typeof raw?.Make === 'string' ? raw.Make : undefined,
       model: typeof raw?.Model === 'string' ? raw.Model : undefined,
@@ -46,7 +46,9 @@ async function rawExif(bytes: Buffer): Promise<RawExif> {
 }
 
 // exifr is the worker's dependency; the judge reads EXIF with it, not through the analyzer.
-const exifr = createRequire(new URL('../../packages/worker/package.json', import.meta.url))('exifr') as typeof import('exifr').default;
+const exifr = createRequire(new URL('../../packages/worker/package.json', import.meta.url))('exifr') as {
+  parse(data: Buffer, options: object): Promise<Record<string, unknown> | undefined>;
+};
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
