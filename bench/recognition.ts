@@ -1,6 +1,7 @@
-// Object recognition on the labelled set (bench/recognition/labels.json): precision of
-// the names the description would say, the main subject named, and time per image, for
-// each way of running CenterNet, then a sweep of the thresholds for the first one.
+// Object recognition on the labelled sets (bench/recognition/labels.json, and the
+// quality set, bench/quality/labels.json): precision of the names the description would
+// say, the main subject named, and time per image, for each way of running CenterNet,
+// then a sweep of one threshold for every class, on the first variant.
 //   node --import tsx bench/recognition.ts            (npm run bench:recognition)
 //   VARIANTS=letterbox-512 node --import tsx bench/recognition.ts
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,20 +10,33 @@ import { decodeForAnalysis } from '../packages/worker/dist/analyzer/decode.js';
 import { rgbOf } from '../packages/worker/dist/analyzer/recognition/rgb.js';
 import { CALIBRATION, judge, RecognitionEngine } from '../packages/worker/dist/analyzer/recognition/recognise.js';
 import type { RawDetections } from '../packages/worker/dist/analyzer/recognition/engine.js';
-import { debianImage, recognitionLabels } from '../test-support/debian-images.js';
+import sharp from 'sharp';
+import { debianImage, recognitionLabels, type RecognitionLabel } from '../test-support/debian-images.js';
+import { labelledImages } from '../test-support/labelled-images.js';
 import { scoreRecognition } from '../test-support/recognition-score.js';
-import { median } from './stats.mjs';
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const variants = (process.env.VARIANTS ?? 'letterbox-512,stretch-512').split(',');
-const labels = await recognitionLabels();
-const images = await Promise.all(labels.map(async (label) => ({ label, file: await debianImage(label.package, label.path) })));
-const decoded = [];
-for (const { label, file } of images) {
-  const image = await decodeForAnalysis(file);
-  decoded.push({ label, image, rgb: rgbOf(image) });
+const ours = await recognitionLabels();
+const images: Array<{ set: string; label: RecognitionLabel; file: string }> = await Promise.all(
+  ours.map(async (label) => ({ set: 'recognition', label, file: await debianImage(label.package, label.path) })),
+);
+// The quality set lists only what is clearly visible, so anything else named counts as false.
+for (const q of labelledImages()) {
+  const label: RecognitionLabel = { package: q.package, path: q.member ?? q.path, subject: q.coco_subject, present: q.objects.map((o) => o.label), allowed: [] };
+  images.push({ set: 'quality', label, file: q.file });
 }
+const sets = [...new Set(images.map((i) => i.set))];
+const decoded = [];
+for (const { set, label, file } of images) {
+  // The analyzer reads PNG and JPEG; the quality set has a few WebP images.
+  const source = file.endsWith('.webp') ? await sharp(file).png().toBuffer() : file;
+  const image = await decodeForAnalysis(source);
+  decoded.push({ set, label, image, rgb: rgbOf(image) });
+}
+const labels = decoded.map((d) => d.label);
 
-type Run = { label: (typeof labels)[number]; raw: RawDetections; size: { width: number; height: number; displayWidth: number; displayHeight: number } };
+type Run = { set: string; label: RecognitionLabel; raw: RawDetections; size: { width: number; height: number; displayWidth: number; displayHeight: number } };
 const runs = new Map<string, Run[]>();
 for (const variant of variants) {
   const [fit, size] = variant.split('-') as ['letterbox' | 'stretch', string];
@@ -38,21 +52,25 @@ for (const variant of variants) {
     const started = performance.now();
     await engine.load();
     loadMs = performance.now() - started;
-    for (const { label, image, rgb } of decoded) {
+    for (const { set, label, image, rgb } of decoded) {
       const t = performance.now();
       const raw = await engine.detect(rgb);
       times.push(performance.now() - t);
-      results.push({ label, raw, size: { width: rgb.width, height: rgb.height, displayWidth: image.header.width, displayHeight: image.header.height } });
+      results.push({ set, label, raw, size: { width: rgb.width, height: rgb.height, displayWidth: image.header.width, displayHeight: image.header.height } });
     }
     if (cache) writeFileSync(cache, JSON.stringify(results));
   }
   runs.set(variant, results);
-  const score = scoreRecognition(results.map((r) => ({ label: r.label, objects: judge(r.raw, r.size).objects })));
   console.log(`\n${variant}: load ${loadMs.toFixed(0)} ms, median ${(times.length ? median(times) : NaN).toFixed(0)} ms per image (${times.length} images)`);
-  console.log(`  precision ${score.precision.toFixed(3)} (${score.named} named), subject named ${score.subjectRecall.toFixed(3)}`);
-  if (process.env.VERBOSE) {
-    console.log(`  false: ${score.falseNames.join('; ') || 'none'}`);
-    console.log(`  missed: ${score.missedSubjects.join('; ') || 'none'}`);
+  for (const set of sets) {
+    const mine = results.filter((r) => r.set === set);
+    const score = scoreRecognition(mine.map((r) => ({ label: r.label, objects: judge(r.raw, r.size).objects })));
+    const subjects = mine.filter((r) => r.label.subject).length;
+    console.log(`  ${set} set (${mine.length} images, ${subjects} with a COCO subject): precision ${score.precision.toFixed(3)} (${score.named} named), subject named ${score.subjectRecall.toFixed(3)}`);
+    if (process.env.VERBOSE) {
+      console.log(`    false: ${score.falseNames.join('; ') || 'none'}`);
+      console.log(`    missed: ${score.missedSubjects.join('; ') || 'none'}`);
+    }
   }
 }
 

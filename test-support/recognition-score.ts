@@ -1,4 +1,4 @@
-import type { RecognisedObject } from '@depict/contract';
+import type { RecognisedObject } from '../packages/contract/src/analysis-schema.js';
 import type { RecognitionLabel } from './debian-images.js';
 
 /** What the description names: the first MAX_NAMED objects (packages/worker/src/analyzer/recognition/phrase.ts). */
