@@ -23,13 +23,14 @@ const TIMES_FILE = path.join(root, 'scripts', 'test-times.json');
  * Files that run the whole service (a Stack) run again with its job store on the
  * machine's PostgreSQL (DEPICT_TEST_STORE=postgres; a schema per stack). Left out: what
  * does not touch the store's dialect (the browser, packing the SDK, reading .env, and
- * the vision API's failures and breaker, whose store calls the other files make too),
+ * the vision API's failures and breaker, whose store calls the other files make too;
+ * recognition, whose one Stack shows a worker's analysis and which spends its time in the model),
  * and the fault trials that choose their store themselves (PostgreSQL behind a proxy;
  * SQLite on a full disk).
  */
 const onPostgres = (file) =>
   readFileSync(path.join(root, file), 'utf8').includes('new Stack(') &&
-  !/ui-browser|sdk-package|dotenv|vision-failures|vision-breaker|store-outage|disk-full/.test(file);
+  !/ui-browser|sdk-package|dotenv|vision-failures|vision-breaker|store-outage|disk-full|recognition/.test(file);
 
 function testFiles() {
   const files = [];
