@@ -47,6 +47,13 @@ recognition('ANALYZER_OBJECTS=off loads no model and reports objects and people 
   await describer.close?.();
 });
 
+recognition('loading the model leaves the process listeners a worker relies on as they were', async () => {
+  const before = ['uncaughtException', 'unhandledRejection'].map((e) => process.listeners(e as 'uncaughtException').length);
+  await engine.load();
+  const after = ['uncaughtException', 'unhandledRejection'].map((e) => process.listeners(e as 'uncaughtException').length);
+  assert.equal(after, before);
+});
+
 recognition('a person photo: people >= 1 and a person box inside the image, named first in every length', async () => {
   const facts = await analyse('grace_hopper.jpg');
   assert.ok(humanLoaded());

@@ -96,7 +96,30 @@ async function withFileFetch<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The wasm runtime (Emscripten) adds process listeners that rethrow any uncaught
+ * exception and unhandled rejection, which would end a worker that means to survive a
+ * Redis or store fault (packages/core/src/runtime.ts). Whatever it added goes.
+ */
+async function withoutNewProcessListeners<T>(load: () => Promise<T>): Promise<T> {
+  type Listener = (...args: unknown[]) => void;
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  const listeners = (e: (typeof events)[number]) => process.listeners(e as 'uncaughtException') as Listener[];
+  const before = events.map((e) => new Set(listeners(e)));
+  try {
+    return await load();
+  } finally {
+    events.forEach((e, i) => {
+      for (const listener of listeners(e)) if (!before[i]!.has(listener)) process.removeListener(e, listener);
+    });
+  }
+}
+
 async function loadHuman(): Promise<HumanInstance> {
+  return withoutNewProcessListeners(loadHumanModels);
+}
+
+async function loadHumanModels(): Promise<HumanInstance> {
   const dir = humanDir();
   const { Human } = require(path.join(dir, 'dist/human.node-wasm.js')) as { Human: new (config: object) => HumanInstance };
   const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
