@@ -40,16 +40,17 @@ function joinAnd(parts: readonly string[]): string {
 }
 
 /**
- * What is in the picture, as a noun phrase, confidence included: "two people and a dog",
- * "a person and probably a motorcycle", "probably a dog". Undefined when nothing was
- * recognised. `objects` come most prominent first, as the analysis lists them.
+ * What is in the picture, as a noun phrase to follow "photo of", confidence included:
+ * "two people and a dog", "a person and probably a motorcycle", "what is probably a dog".
+ * Undefined when nothing was recognised. `objects` come most prominent first, as the
+ * analysis lists them.
  */
 export function subjectPhrase(objects: readonly RecognisedObject[] | null | undefined): string | undefined {
   if (!objects?.length) return undefined;
   const named = objects.slice(0, MAX_NAMED);
   const sure = named.filter((o) => o.confidence === 'sure').map((o) => countedName(o.label, o.count));
   const probable = named.filter((o) => o.confidence === 'probable').map((o) => countedName(o.label, o.count));
-  if (sure.length === 0) return `probably ${joinAnd(probable)}`;
+  if (sure.length === 0) return `what is probably ${joinAnd(probable)}`;
   if (probable.length === 0) return joinAnd(sure);
   return `${joinAnd(sure)} and probably ${joinAnd(probable)}`;
 }
