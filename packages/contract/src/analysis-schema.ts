@@ -40,7 +40,8 @@ export const TextSchema = z.object({
   words: z.number().describe('Words in the kept lines.'),
 });
 
-export const KINDS = ['photo', 'screenshot', 'document', 'illustration', 'icon'] as const;
+/** screenshot: a user interface (windows, dialogs, menus); chart: data plotted on axes; diagram: boxes, nodes and arrows. */
+export const KINDS = ['photo', 'screenshot', 'document', 'chart', 'diagram', 'illustration', 'icon'] as const;
 
 export const AnalysisSchema = z.object({
   format: z.enum(['png', 'jpeg']),
@@ -48,14 +49,20 @@ export const AnalysisSchema = z.object({
   height: z.number(),
   megapixels: z.number().describe('Rounded to one decimal.'),
   orientation: z
-    .enum(['square', 'landscape', 'portrait', 'panorama', 'tall'])
-    .describe('square: sides within 5%; panorama / tall: one side at least twice the other.'),
+    .enum(['square', 'landscape', 'portrait', 'panorama', 'wide', 'tall'])
+    .describe(
+      'square: sides within 5%; panorama: a photo at least 2.5 times as wide as high; wide: any other image at least twice as wide as high; tall: at least twice as high as wide.',
+    ),
   exifOrientation: z.number().describe('EXIF orientation tag 1..8 (1 when absent).'),
   bitDepth: z.number().describe('Bits per sample.'),
   progressive: z.boolean().describe('Progressive JPEG or interlaced PNG.'),
   animated: z.boolean().describe('An animated PNG (only its first frame is analysed).'),
   hasAlpha: z.boolean(),
-  transparentShare: z.number().describe('Fraction of pixels not fully opaque.'),
+  transparentShare: z.number().describe('Fraction of pixels fully transparent (alpha 0).'),
+  translucentShare: z.number().describe('Fraction of pixels partly see-through (alpha 1..249; 250 and more counts as opaque).'),
+  transparentBackground: z
+    .boolean()
+    .describe('At least half of the border pixels are fully transparent: a subject on a transparent ground.'),
   camera: CameraSchema.nullable().describe('From EXIF (exifr); null when the file has none.'),
   palette: z.array(PaletteColourSchema).describe('Up to five colours, k-means in Lab, most common first.'),
   uniform: z.boolean().describe('One colour covers the image without visible variation.'),
@@ -73,12 +80,19 @@ export const AnalysisSchema = z.object({
     .number()
     .nullable()
     .describe(
-      'Mean |Laplacian| / mean gradient of luma over pixels with structure, at the analysis size (384 to 512 px on the long side): about 0.6 / blur radius. Null on a flat image.',
+      'Mean |Laplacian| / mean gradient of luma over pixels on strong edges (gradient >= 30), at the analysis size (384 to 512 px on the long side): falls as the blur radius grows. Null when under 0.5% of the pixels are on such an edge.',
     ),
-  sharpness: z.enum(['sharp', 'soft', 'blurry']).nullable(),
+  sharpness: z
+    .enum(['sharp', 'soft', 'blurry'])
+    .nullable()
+    .describe('sharp from a score of 1.25, soft under 0.75, blurry under 0.5; null in between (focus and blur overlap there) or without a score.'),
   colourCount: z.number().describe('Distinct colours (4 bits per channel) covering at least 0.05% of the image.'),
   flatShare: z.number().describe('Fraction of pixels identical to their right and lower neighbours.'),
   edgeShare: z.number().describe('Fraction of pixels on a strong edge.'),
+  lineShare: z
+    .number()
+    .describe('Fraction of pixels on long straight horizontal or vertical edges (axes, grid lines, boxes, window frames).'),
+  textRows: z.number().describe('Bands of rows that look like lines of text: dense vertical strokes between quiet rows.'),
   kind: z.enum(KINDS).describe('Judged from the cues above and the text found.'),
   text: TextSchema,
 });

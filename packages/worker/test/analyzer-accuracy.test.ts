@@ -194,12 +194,16 @@ const blurredCopies = [2, 5].map((sigma) => ({
   image: caseImage(`blur-${sigma}.jpg`, async () => sharp(await original.bytes()).blur(sigma).jpeg().toBuffer()),
 }));
 
-accuracy('the original is sharp; a blurred copy is soft or blurry', async () => {
+accuracy('the original is never called soft or blurry; a blurred copy is, and scores lower', async () => {
+  // Sharpness is judged on strong edges only, and nothing is said where focus and blur
+  // overlap (issue 19): the original may be "sharp" or unsaid, never soft.
   const sharpFacts = await original.facts();
-  assert.is(sharpFacts.sharpness, 'sharp', String(sharpFacts.sharpnessScore));
-  assert.match(describeFacts(sharpFacts), /sharp/);
+  assert.ok(sharpFacts.sharpness === 'sharp' || sharpFacts.sharpness === null, `${sharpFacts.sharpness} ${sharpFacts.sharpnessScore}`);
+  assert.ok((sharpFacts.sharpnessScore ?? 0) >= 1, String(sharpFacts.sharpnessScore));
+  assert.not.match(describeFacts(sharpFacts), /soft|blurry/);
   for (const { sigma, image } of blurredCopies) {
     const blurred = await image.facts();
+    assert.ok((blurred.sharpnessScore ?? 0) < (sharpFacts.sharpnessScore ?? 0) * 0.75, `sigma ${sigma}: ${blurred.sharpnessScore}`);
     assert.ok(['soft', 'blurry'].includes(blurred.sharpness ?? ''), `sigma ${sigma}: ${blurred.sharpness} ${blurred.sharpnessScore}`);
     assert.match(describeFacts(blurred), /soft|blurry/);
   }
@@ -232,8 +236,8 @@ accuracy('a 12 MP JPEG, measured at the 1/8 decode, reads as a 512 px copy of it
   near('lightness', big.lightness, small.lightness, 2);
   near('lightness spread', big.lightnessSpread, small.lightnessSpread, 2);
   near('colourfulness', big.colourfulness, small.colourfulness, 3);
-  assert.is(big.sharpness, 'sharp', String(big.sharpnessScore));
-  assert.is(small.sharpness, 'sharp', String(small.sharpnessScore));
+  near('sharpness score', big.sharpnessScore ?? 0, small.sharpnessScore ?? 0, 0.25);
+  for (const f of [big, small]) assert.not.ok(f.sharpness === 'soft' || f.sharpness === 'blurry', String(f.sharpnessScore));
 });
 
 const gray = caseImage('gray.jpg', async () => sharp(await photoLike()).grayscale().jpeg().toBuffer());

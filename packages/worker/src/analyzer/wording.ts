@@ -10,6 +10,8 @@ const KIND_NOUN: Record<Kind, string> = {
   photo: 'photo',
   screenshot: 'screenshot',
   document: 'document',
+  chart: 'chart',
+  diagram: 'diagram',
   illustration: 'illustration',
   icon: 'icon or logo',
 };
@@ -123,16 +125,27 @@ function exposureWarnings(f: Analysis): string | undefined {
   return notes.length ? `${capitalise(joinAnd(notes))}.` : undefined;
 }
 
+/** Fully transparent (alpha 0) and translucent are told apart; under 1% is not worth saying. */
 function transparencySentence(f: Analysis): string | undefined {
-  if (!f.hasAlpha || f.transparentShare === 0) return undefined;
-  return f.transparentShare >= 0.99 ? 'It is fully transparent.' : `About ${percent(f.transparentShare)} of it is transparent.`;
+  if (!f.hasAlpha) return undefined;
+  if (f.transparentShare >= 0.99) return 'It is fully transparent.';
+  const parts: string[] = [];
+  if (f.transparentShare >= 0.01) {
+    parts.push(
+      f.transparentBackground
+        ? `It has a transparent background (${percent(f.transparentShare)} of it is transparent)`
+        : `About ${percent(f.transparentShare)} of it is transparent`,
+    );
+  }
+  if (f.translucentShare >= 0.05) parts.push(`${percent(f.translucentShare)} is translucent`);
+  return parts.length ? `${joinAnd(parts)}.` : undefined;
 }
 
 function paragraph(f: Analysis, length: Length): string {
   const sentences: Array<string | undefined> = [leadSentence(f, length)];
   if (f.animated) sentences.push('It is an animated PNG; this describes its first frame.');
   const text = textSentence(f, length);
-  const textFirst = f.kind === 'document' || f.kind === 'screenshot';
+  const textFirst = f.kind === 'document' || f.kind === 'screenshot' || f.kind === 'chart' || f.kind === 'diagram';
   if (text && textFirst) sentences.push(text);
 
   const colours = f.uniform || f.grayscale ? undefined : colourPhrase(f.palette, length === 'detailed');
