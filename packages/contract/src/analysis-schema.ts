@@ -65,6 +65,13 @@ export const AnalysisSchema = z.object({
     .describe('At least half of the border pixels are fully transparent: a subject on a transparent ground.'),
   camera: CameraSchema.nullable().describe('From EXIF (exifr); null when the file has none.'),
   palette: z.array(PaletteColourSchema).describe('Up to five colours, k-means in Lab, most common first.'),
+  accent: PaletteColourSchema.nullable().describe(
+    'The most common strongly saturated colour (Lab chroma >= 45) covering at least 0.5% of the image that the palette does not name; null when none.',
+  ),
+  layout: z
+    .object({ top: z.string(), bottom: z.string() })
+    .nullable()
+    .describe('The colour names of the top and bottom thirds, each covering at least 40% of its third, when they differ; else null.'),
   uniform: z.boolean().describe('One colour covers the image without visible variation.'),
   grayscale: z.boolean().describe('Almost no pixel has visible colour (under 0.2% with Lab chroma over 12).'),
   blackAndWhite: z.boolean().describe('Grayscale, and almost every pixel near black or white.'),
@@ -76,6 +83,12 @@ export const AnalysisSchema = z.object({
   contrast: z.enum(['low', 'moderate', 'high']),
   underexposedShare: z.number().describe('Fraction of pixels at or near pure black (luma <= 8).'),
   overexposedShare: z.number().describe('Fraction of pixels at or near pure white (luma >= 250).'),
+  clippedHighlights: z
+    .number()
+    .describe('Fraction of the image blown out to white in regions that do not reach its edge: clipping inside a subject, not a white page or sky.'),
+  clippedShadows: z
+    .number()
+    .describe('Fraction of the image crushed to black in regions that do not reach its edge: not a black sky, surround or background.'),
   sharpnessScore: z
     .number()
     .nullable()

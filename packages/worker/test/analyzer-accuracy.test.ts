@@ -339,7 +339,9 @@ accuracy('alt text is never longer than 125 characters', async () => {
 
 accuracy('no description states a fact that is not in details.analysis', async () => {
   for (const image of corpus) await image.facts();
-  const palette = new Set(analysed.flatMap(({ facts }) => facts.palette.map((c) => c.name)));
+  // Colour names come from the palette, the accent and the layout of the image (issue 19).
+  const named = (f: Analysis) => [...f.palette.map((c) => c.name), ...(f.accent ? [f.accent.name] : []), ...(f.layout ? [f.layout.top, f.layout.bottom] : [])];
+  const palette = new Set(analysed.flatMap(({ facts }) => named(facts)));
   for (const { name, facts } of analysed) {
     for (const length of ['alt', 'normal', 'detailed'] as const) {
       const text = describeFacts(facts, length);
@@ -353,6 +355,9 @@ accuracy('no description states a fact that is not in details.analysis', async (
         String(Math.round(facts.transparentShare * 100)),
         String(Math.round(facts.overexposedShare * 100)),
         String(Math.round(facts.underexposedShare * 100)),
+        String(Math.round(facts.clippedHighlights * 100)),
+        String(Math.round(facts.clippedShadows * 100)),
+        String(Math.round(facts.translucentShare * 100)),
       ]);
       const cam = facts.camera;
       if (cam?.takenAt) {
@@ -374,7 +379,7 @@ accuracy('no description states a fact that is not in details.analysis', async (
       for (const colour of palette) {
         if (new RegExp(`\\b${colour}\\b`).test(text.replace(/"[^"]*"/g, ''))) {
           assert.ok(
-            facts.palette.some((c) => c.name === colour || c.name.includes(colour)) || (facts.uniform && facts.palette[0]?.name.includes(colour)),
+            named(facts).some((c) => c === colour || c.includes(colour)) || (facts.uniform && facts.palette[0]?.name.includes(colour)),
             `${name}/${length}: ${colour} in "${text}"`,
           );
         }

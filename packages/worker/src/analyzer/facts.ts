@@ -2,6 +2,8 @@ import type { DecodeLimits } from '@depict/core';
 import type { Analysis, Kind, TextFacts } from '@depict/contract';
 import { rgbOfHex, rgbToLab } from './colour-space.js';
 import { decodeForAnalysis, type DecodedImage } from './decode.js';
+import { measureClipping } from './clipping.js';
+import { accentColour, colourLayout } from './colour-layout.js';
 import { readCamera } from './exif.js';
 import { judgeKind, mayHoldText } from './kind.js';
 import { measurePixels } from './measure.js';
@@ -63,6 +65,7 @@ export function measureImage(image: DecodedImage): PixelFacts {
   const { header } = image;
   const stats = measurePixels(image);
   const texture = measureTexture(image);
+  const clipping = measureClipping(image);
   const grayscale = stats.samples.count > 0 && stats.chromaticShare < 0.002;
   const palette = dominantColours(stats.samples);
   return {
@@ -80,6 +83,8 @@ export function measureImage(image: DecodedImage): PixelFacts {
     translucentShare: round(stats.translucentShare, 3),
     transparentBackground: stats.transparentBackground,
     palette,
+    accent: accentColour(stats.samples, palette),
+    layout: colourLayout(image),
     uniform: (palette[0]?.share ?? 0) >= 0.97 && stats.lightnessSpread < 6,
     grayscale,
     blackAndWhite: grayscale && stats.extremeShare > 0.9,
@@ -91,6 +96,8 @@ export function measureImage(image: DecodedImage): PixelFacts {
     contrast: contrastOf(stats.lightnessSpread),
     underexposedShare: round(stats.underexposedShare, 3),
     overexposedShare: round(stats.overexposedShare, 3),
+    clippedHighlights: round(clipping.highlightsInSubject, 3),
+    clippedShadows: round(clipping.shadowsInSubject, 3),
     sharpnessScore: texture.sharpnessScore,
     sharpness: sharpnessOf(texture.sharpnessScore),
     colourCount: texture.colourCount,

@@ -94,14 +94,21 @@ function leadSentence(f: Analysis, length: Length): string {
   return `${sentence}.`;
 }
 
-function colourPhrase(palette: readonly PaletteColour[], withShares: boolean): string | undefined {
+function colourPhrase(palette: readonly PaletteColour[], withShares: boolean, accent: PaletteColour | null = null): string | undefined {
   const main = palette.filter((c) => c.share >= 0.1);
   const minor = palette.filter((c) => c.share < 0.1);
   if (main.length === 0) return undefined;
   const name = (c: PaletteColour) => (withShares ? `${c.name} (${percent(c.share)})` : c.name);
   let phrase = `mostly ${joinAnd(main.map(name))}`;
   if (minor.length) phrase += `, with some ${joinAnd(minor.map(name))}`;
+  // A strongly saturated colour is what the eye goes to, however small.
+  if (accent) phrase += `, and a touch of ${accent.name}`;
   return phrase;
+}
+
+/** Where the colours are in a photo: "light blue above, green below". */
+function layoutPhrase(f: Analysis): string | undefined {
+  return f.kind === 'photo' && f.layout ? `${f.layout.top} above, ${f.layout.bottom} below` : undefined;
 }
 
 /** "bright and sharp", "dark, high-contrast and slightly soft" ... only what was measured. */
@@ -117,11 +124,12 @@ function qualityPhrase(f: Analysis, length: Length): string | undefined {
   return parts.length ? joinAnd(parts) : undefined;
 }
 
+/** Clipping only where it cuts into a subject: a black sky or a white page is no fault. */
 function exposureWarnings(f: Analysis): string | undefined {
   if (f.kind !== 'photo') return undefined;
   const notes: string[] = [];
-  if (f.overexposedShare >= 0.05) notes.push(`${percent(f.overexposedShare)} of it is blown-out white`);
-  if (f.underexposedShare >= 0.05) notes.push(`${percent(f.underexposedShare)} is crushed black`);
+  if (f.clippedHighlights >= 0.06) notes.push(`${percent(f.clippedHighlights)} of it is blown-out white`);
+  if (f.clippedShadows >= 0.06) notes.push(`${percent(f.clippedShadows)} is crushed black`);
   return notes.length ? `${capitalise(joinAnd(notes))}.` : undefined;
 }
 
@@ -148,7 +156,7 @@ function paragraph(f: Analysis, length: Length): string {
   const textFirst = f.kind === 'document' || f.kind === 'screenshot' || f.kind === 'chart' || f.kind === 'diagram';
   if (text && textFirst) sentences.push(text);
 
-  const colours = f.uniform || f.grayscale ? undefined : colourPhrase(f.palette, length === 'detailed');
+  const colours = f.uniform || f.grayscale ? undefined : [layoutPhrase(f), colourPhrase(f.palette, length === 'detailed', f.accent)].filter(Boolean).join('; ') || undefined;
   const quality = f.uniform || f.transparentShare >= 0.99 ? undefined : qualityPhrase(f, length);
   if (colours && quality) sentences.push(`${capitalise(colours)}; ${quality}.`);
   else if (colours || quality) sentences.push(`${capitalise((colours ?? quality)!)}.`);
@@ -176,7 +184,7 @@ function paragraph(f: Analysis, length: Length): string {
 function altText(f: Analysis): string {
   const what = capitalise(noun(f));
   const text = f.text.lines.map((l) => l.text).join(' / ');
-  const colours = f.uniform || f.grayscale ? undefined : colourPhrase(f.palette.slice(0, 2), false);
+  const colours = f.uniform || f.grayscale ? undefined : colourPhrase(f.palette.slice(0, 2), false, f.accent);
   const candidates = [
     [what, colours, text && `text ${quote(text, 60)}`],
     [what, text && `text ${quote(text, 60)}`],
