@@ -18,11 +18,12 @@ export const CameraSchema = z.object({
   lens: z.string().optional(),
   takenAt: z.string().optional().describe('EXIF DateTimeOriginal as written, "YYYY-MM-DDTHH:MM:SS" (no time zone).'),
   iso: z.number().optional(),
-  exposureTime: z.number().optional().describe('Seconds.'),
+  exposureTime: z.number().optional().describe('Seconds (worded as 1/N s under 0.3 s, as decimals from 0.3 s).'),
   fNumber: z.number().optional(),
   focalLength: z.number().optional().describe('Millimetres.'),
   software: z.string().optional(),
   hasLocation: z.boolean().describe('The file carries GPS coordinates.'),
+  locationUnreadable: z.boolean().optional().describe('The file has GPS latitude or longitude tags that do not read as coordinates (malformed).'),
   location: z
     .object({ latitude: z.number(), longitude: z.number() })
     .optional()

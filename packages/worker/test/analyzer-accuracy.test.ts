@@ -364,7 +364,7 @@ accuracy('no description states a fact that is not in details.analysis', async (
         const [y, m, d] = cam.takenAt.slice(0, 10).split('-');
         allowed.add(y!).add(String(Number(d))).add(String(Number(m)));
       }
-      for (const v of [cam?.iso, cam?.fNumber, cam?.focalLength, cam?.exposureTime && Math.round(1 / cam.exposureTime), 1]) {
+      for (const v of [cam?.iso, cam?.fNumber, cam?.focalLength, cam?.exposureTime && Math.round(1 / cam.exposureTime), cam?.exposureTime && Number(cam.exposureTime.toFixed(1)), 1]) {
         if (v) allowed.add(String(v));
       }
       for (const name of [cam?.make, cam?.model, cam?.lens, cam?.software]) {

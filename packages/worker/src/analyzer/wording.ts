@@ -43,11 +43,16 @@ export function cameraName(camera: CameraFacts | null): string | undefined {
   return `${capitalise(make.toLowerCase().replace(/\b(corporation|corp\.?|company|co\.,? ltd\.?|inc\.?)$/i, '').trim())} ${model}`;
 }
 
+/** 1/250 s for short exposures; from 0.3 s on, a fraction would round badly (0.4 s is not 1/3 s), so decimals. */
+export function exposureTime(seconds: number): string {
+  return seconds >= 0.3 ? `${Number(seconds.toFixed(1))} s` : `1/${Math.round(1 / seconds)} s`;
+}
+
 function exposureSettings(camera: CameraFacts): string | undefined {
   const parts: string[] = [];
   if (camera.iso) parts.push(`ISO ${camera.iso}`);
   if (camera.exposureTime) {
-    parts.push(camera.exposureTime >= 1 ? `${camera.exposureTime} s` : `1/${Math.round(1 / camera.exposureTime)} s`);
+    parts.push(exposureTime(camera.exposureTime));
   }
   if (camera.fNumber) parts.push(`f/${camera.fNumber}`);
   if (camera.focalLength) parts.push(`${camera.focalLength} mm`);
@@ -172,6 +177,8 @@ function paragraph(f: Analysis, length: Length): string {
       sentences.push(`Location: ${camera.location.latitude.toFixed(5)}, ${camera.location.longitude.toFixed(5)}.`);
     } else if (camera?.hasLocation) {
       sentences.push('The file carries location data.');
+    } else if (camera?.locationUnreadable) {
+      sentences.push('The file carries location data (unreadable).');
     }
     const file = [`${f.bitDepth}-bit ${FORMAT[f.format]}`];
     if (f.progressive) file.push(f.format === 'png' ? 'interlaced' : 'progressive');
