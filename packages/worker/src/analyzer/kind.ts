@@ -51,6 +51,8 @@ export function judgeKind(c: KindCues): Kind {
   if (c.words >= 20 && !ruled && c.colourfulness < 30) return 'document';
   // Icons and logos: flat, on a transparent ground, or small, squarish and few-coloured.
   if (graphic && c.words < 8 && squarish && (c.transparentShare >= 0.2 || (small && c.colourCount <= 64))) return 'icon';
+  // Labelled drawings cut out on a transparent ground (nodes and names), not icon-shaped.
+  if (graphic && c.words >= 4 && c.transparentShare >= 0.2 && !squarish) return 'diagram';
   if (c.lineShare >= CHART_LINES && c.colourfulness >= 40) return 'chart';
   if (ruled && c.backgroundShare >= DIAGRAM_GROUND) return 'diagram';
   if (ruled && c.words >= 8) return 'screenshot';
