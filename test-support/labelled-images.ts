@@ -73,9 +73,11 @@ function run(cmd: string, args: string[], cwd: string): void {
  * replaced it in the archive, so then the current one, which the sha256 checks still judge.
  */
 function unpack(pkg: string, version: string, dir: string): string {
-  const target = path.join(dir, 'x', `${pkg}_${version}`);
+  // Per process, so test files fetching at once never share a half-written package.
+  const work = path.join(dir, `work-${process.pid}`);
+  const target = path.join(work, 'x', `${pkg}_${version}`);
   if (existsSync(path.join(target, '.done'))) return target;
-  const debs = path.join(dir, 'debs');
+  const debs = path.join(work, 'debs');
   mkdirSync(debs, { recursive: true });
   const tries = [`${pkg}=${version}`, pkg];
   let updated = false;
@@ -186,6 +188,6 @@ export function labelledImages(ids?: readonly string[]): LabelledImage[] {
     return { ...label, file };
   });
   // The unpacked packages are large (130 MB) and every image is now cached on its own.
-  for (const target of unpacked.values()) rmSync(target, { recursive: true, force: true });
+  if (unpacked.size) rmSync(path.join(dir, `work-${process.pid}`), { recursive: true, force: true });
   return images;
 }
