@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import type { Analysis } from '../../packages/worker/src/analyzer/index.js';
 import { OcrEngine, analyzeImage, describeFacts } from '../../packages/worker/src/analyzer/index.js';
+import { RecognitionEngine } from '../../packages/worker/src/analyzer/recognition/recognise.js';
 import { labelledImages, type LabelledImage } from '../../test-support/labelled-images.js';
 import { CATEGORIES, judge, type Category, type Judgement, type RawExif } from './judge.js';
 
@@ -58,6 +59,8 @@ const median = (xs: number[]) => {
 export async function runQuality(ids?: readonly string[]): Promise<QualityFigures> {
   const images = labelledImages(ids);
   const ocrEngine = new OcrEngine();
+  // As a worker runs by default (ANALYZER_OBJECTS=auto); ANALYZER_OBJECTS=off leaves objects unmeasured.
+  const recognition = process.env.ANALYZER_OBJECTS === 'off' ? undefined : new RecognitionEngine();
   const judgements: Judgement[] = [];
   const analyses = new Map<string, { facts: Analysis; description: string }>();
   const times: number[] = [];
@@ -65,7 +68,7 @@ export async function runQuality(ids?: readonly string[]): Promise<QualityFigure
     for (const image of images) {
       const bytes = await uploadable(image);
       const started = performance.now();
-      const facts = await analyzeImage(bytes, { ocr: 'auto', ocrEngine });
+      const facts = await analyzeImage(bytes, { ocr: 'auto', ocrEngine, recognition });
       times.push(performance.now() - started);
       const description = describeFacts(facts, 'detailed');
       analyses.set(image.id, { facts, description });
