@@ -83,6 +83,15 @@ recognition('boxes are in display pixels, after EXIF orientation', async () => {
   for (const k of ['x', 'y', 'width', 'height'] as const) assert.ok(Math.abs(a[k] - b[k]) <= 0.06 * facts.width, `${k}: ${a[k]} against ${b[k]}`);
 });
 
+recognition('a strip one pixel wide and a speck are measured, not failed', async () => {
+  for (const [width, height] of [[1, 5000], [3, 2]] as const) {
+    const png = await sharp({ create: { width, height, channels: 3, background: '#808080' } }).png().toBuffer();
+    const facts = await analyzeImage(png, { recognition: engine });
+    assert.equal(facts.objects, [], `${width} x ${height}`);
+    assert.is(facts.people, 0);
+  }
+});
+
 recognition('images with no COCO object name none', async () => {
   for (const name of ['starry_night.jpg', 'Blender_Suzanne1.jpg', 'graf1.png', 'squirrel_cls.jpg']) {
     const facts = await analyse(name);

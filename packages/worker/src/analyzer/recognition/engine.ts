@@ -214,7 +214,9 @@ export class RecognitionEngine {
     const { tf } = human;
     const size = this.inputSize;
     const scale = this.fit === 'letterbox' ? Math.min(size / image.width, size / image.height) : 0;
-    const [w, h] = this.fit === 'letterbox' ? [Math.round(image.width * scale), Math.round(image.height * scale)] : [size, size];
+    // At least a pixel each way: a 1 x 5000 strip would otherwise round to nothing.
+    const fitted = (side: number) => Math.min(size, Math.max(1, Math.round(side * scale)));
+    const [w, h] = this.fit === 'letterbox' ? [fitted(image.width), fitted(image.height)] : [size, size];
     const input = tf.tidy(() => {
       const resized = tf.image.resizeBilinear(tf.expandDims(tf.cast(pixels, 'float32'), 0), [h, w]);
       // Mid-grey bars, the least like anything in COCO.
