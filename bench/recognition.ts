@@ -39,10 +39,10 @@ const labels = decoded.map((d) => d.label);
 type Run = { set: string; label: RecognitionLabel; raw: RawDetections; size: { width: number; height: number; displayWidth: number; displayHeight: number } };
 const runs = new Map<string, Run[]>();
 for (const variant of variants) {
-  const [fit, size] = variant.split('-') as ['letterbox' | 'stretch', string];
+  const [fit] = variant.split('-') as ['letterbox' | 'stretch'];
   // RAW_CACHE=folder keeps each variant's raw detections, to try thresholds without inference.
   const cache = process.env.RAW_CACHE ? path.join(process.env.RAW_CACHE, `${variant}.json`) : undefined;
-  const engine = new RecognitionEngine({ fit, inputSize: Number(size) });
+  const engine = new RecognitionEngine({ fit });
   let loadMs = 0;
   const times: number[] = [];
   let results: Run[] = [];

@@ -23,14 +23,12 @@ export interface RawDetections {
 }
 
 export interface EngineOptions {
-  /**
-   * The side of the square CenterNet looks at. It was trained at 512; 384 costs about half
-   * the time. See docs/recognition.md for what each size found on the labelled set.
-   */
-  readonly inputSize?: number;
   /** letterbox keeps the image's proportions (grey bars); stretch is what human itself does. */
   readonly fit?: 'letterbox' | 'stretch';
 }
+
+/** CenterNet's input side: the converted graph accepts 1 x 512 x 512 x 3 and nothing else. */
+export const MODEL_SIDE = 512;
 
 // The minimal surface of human and tfjs this module uses; both ship their own types, but
 // human's node-wasm build is loaded by path, outside its exports map, so they are not reachable.
@@ -165,13 +163,11 @@ async function loadHumanModels(): Promise<HumanInstance> {
 export class RecognitionEngine {
   #human: Promise<HumanInstance> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  readonly inputSize: number;
   readonly fit: 'letterbox' | 'stretch';
-  /** How many times the models were loaded: 0 or 1. */
+  /** How many loads were started: 1 once loaded, more only after a load failed. */
   loads = 0;
 
   constructor(options: EngineOptions = {}) {
-    this.inputSize = options.inputSize ?? 512;
     this.fit = options.fit ?? 'letterbox';
   }
 
@@ -212,7 +208,7 @@ export class RecognitionEngine {
 
   async #objects(human: HumanInstance, pixels: Tensor, image: RgbImage): Promise<RawObject[]> {
     const { tf } = human;
-    const size = this.inputSize;
+    const size = MODEL_SIDE;
     const scale = this.fit === 'letterbox' ? Math.min(size / image.width, size / image.height) : 0;
     // At least a pixel each way: a 1 x 5000 strip would otherwise round to nothing.
     const fitted = (side: number) => Math.min(size, Math.max(1, Math.round(side * scale)));
