@@ -19,7 +19,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const variants = (process.env.VARIANTS ?? 'letterbox-512,stretch-512').split(',');
 const ours = await recognitionLabels();
 const images: Array<{ set: string; label: RecognitionLabel; file: string }> = await Promise.all(
-  ours.map(async (label) => ({ set: 'recognition', label, file: await debianImage(label.package, label.path) })),
+  ours.map(async (label) => ({ set: label.set ?? 'recognition', label, file: await debianImage(label.package, label.path, label.member) })),
 );
 // The quality set lists only what is clearly visible, so anything else named counts as false.
 for (const q of labelledImages()) {

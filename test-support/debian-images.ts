@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { readRccMember } from './labelled-images.js';
 
 const run = promisify(execFile);
 
@@ -58,16 +59,30 @@ export function unpackedPackage(pkg: string): Promise<string> {
   return done;
 }
 
-/** The path on disk of `file` (absolute, as installed) from Debian package `pkg`. */
-export async function debianImage(pkg: string, file: string): Promise<string> {
+/**
+ * The path on disk of `file` (absolute, as installed) from Debian package `pkg`; with
+ * `member`, of that member of the Qt resource bundle `file`, taken out once.
+ */
+export async function debianImage(pkg: string, file: string, member?: string): Promise<string> {
   const found = path.join(await unpackedPackage(pkg), file);
   if (!existsSync(found)) throw new Error(`${pkg} has no ${file}`);
-  return found;
+  if (!member) return found;
+  const out = path.join(IMAGE_CACHE, `${pkg}-members`, path.basename(file, '.rcc'), member);
+  if (!existsSync(out)) {
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(`${out}.part`, readRccMember(await readFile(found), member));
+    await rename(`${out}.part`, out);
+  }
+  return out;
 }
 
 export interface RecognitionLabel {
   readonly package: string;
   readonly path: string;
+  /** The image inside the Qt resource bundle at `path`. */
+  readonly member?: string;
+  /** It shows an animal (COCO's or another): "an animal" is right for it. */
+  readonly animal?: boolean;
   /** The main subject when it is a COCO class. */
   readonly subject: string | null;
   /** COCO classes in the picture that a description should name. */
@@ -76,6 +91,8 @@ export interface RecognitionLabel {
   readonly allowed: readonly string[];
   readonly people?: number;
   readonly note?: string;
+  /** "wildlife": added after the first calibration, to measure it on unseen pictures. */
+  readonly set?: string;
 }
 
 const LABELS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../bench/recognition/labels.json');
@@ -86,7 +103,7 @@ export async function recognitionLabels(): Promise<RecognitionLabel[]> {
 
 /** One of the labelled images by its file name ("messi5.jpg"), fetched. */
 export async function labelledImage(name: string): Promise<{ file: string; label: RecognitionLabel }> {
-  const label = (await recognitionLabels()).find((l) => path.basename(l.path) === name);
+  const label = (await recognitionLabels()).find((l) => path.basename(l.member ?? l.path) === name);
   if (!label) throw new Error(`no labelled image ${name}`);
-  return { file: await debianImage(label.package, label.path), label };
+  return { file: await debianImage(label.package, label.path, label.member), label };
 }

@@ -3,6 +3,7 @@ import type { RecognitionLabel } from './debian-images.js';
 
 /** What the description names: the first MAX_NAMED objects (packages/worker/src/analyzer/recognition/phrase.ts). */
 const NAMED = 3;
+const ANIMALS = new Set(['bird', 'cat', 'dog', 'horse', 'sheep', 'cow', 'elephant', 'bear', 'zebra', 'giraffe']);
 
 export interface RecognitionScore {
   /** Named labels that are in the picture, over all named labels (1 when nothing was named). */
@@ -23,9 +24,11 @@ export function scoreRecognition(results: ReadonlyArray<{ label: RecognitionLabe
   const falseNames: string[] = [];
   const missedSubjects: string[] = [];
   for (const { label, objects } of results) {
-    const name = label.path.split('/').pop()!;
-    const said = objects.slice(0, NAMED).map((o) => o.label);
+    const name = (label.member ?? label.path).split('/').pop()!;
+    // What the description says: the species, or "animal" (an animal entry once).
+    const said = [...new Set(objects.map((o) => o.name ?? o.label))].slice(0, NAMED);
     const truth = new Set([...label.present, ...label.allowed, ...(label.subject ? [label.subject] : [])]);
+    if (label.animal || [...truth].some((l) => ANIMALS.has(l))) truth.add('animal');
     for (const l of said) {
       named++;
       if (truth.has(l)) right++;

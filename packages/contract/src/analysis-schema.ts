@@ -48,6 +48,9 @@ export const BoxSchema = z
 
 export const RecognisedObjectSchema = z.object({
   label: z.string().describe('One of the 80 COCO classes CenterNet knows ("person", "dog", "cup", ...).'),
+  name: z
+    .string()
+    .describe('What the description calls it: the label, or "animal" when an animal class scored too low to name the species.'),
   count: z.number().describe('How many were found at or above the reporting threshold.'),
   score: z.number().describe("The detector's best score for this label, 0..1."),
   confidence: z

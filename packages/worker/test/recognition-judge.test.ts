@@ -10,7 +10,7 @@ const size = { width: 500, height: 400, displayWidth: 1000, displayHeight: 800 }
 const object = (label: string, score: number, box: [number, number, number, number]) => ({ label, score, box });
 const named = (label: string, count: number, confidence: 'sure' | 'probable'): RecognisedObject => {
   const box = { x: 0, y: 0, width: 10, height: 10 };
-  return { label, count, score: 0.9, confidence, box, boxes: [box] };
+  return { label, name: label, count, score: 0.9, confidence, box, boxes: [box] };
 };
 
 words('sure, probable and unnamed by score; specks and other classes\' thresholds apply', () => {
@@ -52,6 +52,19 @@ words('a face counts as a person only inside a person box, or alone at a high sc
   assert.is(judged.people, 1);
   assert.equal(judged.objects.map((o) => [o.label, o.count]), [['person', 1]]);
   assert.ok(CALIBRATION.faceAlone > 0.84);
+});
+
+words('an animal class under its species score is "an animal": COCO answers any animal with one of its ten', () => {
+  const raw: RawDetections = {
+    objects: [object('bear', 0.68, [10, 10, 300, 300]), object('sheep', 0.65, [20, 20, 280, 280]), object('bird', 0.58, [320, 10, 100, 100])],
+    faces: [],
+  };
+  const { objects } = judge(raw, size);
+  assert.equal(objects.map((o) => [o.label, o.name, o.confidence]), [['bear', 'animal', 'sure'], ['sheep', 'animal', 'sure'], ['bird', 'bird', 'sure']]);
+  // Two labels on one animal make one "animal" in words.
+  assert.is(subjectPhrase(objects), 'an animal and a bird');
+  const panda = judge({ objects: [object('bear', 0.8, [10, 10, 300, 300])], faces: [] }, size).objects;
+  assert.is(subjectPhrase(panda), 'a bear');
 });
 
 words('the phrase counts, pluralises and says "probably" where the score calls for it', () => {

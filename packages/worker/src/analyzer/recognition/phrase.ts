@@ -13,6 +13,7 @@ const NAMES: Readonly<Record<string, readonly [string, string]>> = {
   knife: ['knife', 'knives'],
   sheep: ['sheep', 'sheep'],
   'hair drier': ['hair dryer', 'hair dryers'],
+  animal: ['animal', 'animals'],
 };
 const NUMBERS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 /** Said at most: a description names the main things, not an inventory. */
@@ -47,9 +48,17 @@ function joinAnd(parts: readonly string[]): string {
  */
 export function subjectPhrase(objects: readonly RecognisedObject[] | null | undefined): string | undefined {
   if (!objects?.length) return undefined;
-  const named = objects.slice(0, MAX_NAMED);
-  const sure = named.filter((o) => o.confidence === 'sure').map((o) => countedName(o.label, o.count));
-  const probable = named.filter((o) => o.confidence === 'probable').map((o) => countedName(o.label, o.count));
+  // Animals whose species was not named are one "animal" entry: two labels on one lemur
+  // are not two animals, so the larger count stands.
+  const merged: Array<{ name: string; count: number; confidence: RecognisedObject['confidence'] }> = [];
+  for (const o of objects) {
+    const same = merged.find((m) => m.name === o.name);
+    if (same) same.count = Math.max(same.count, o.count);
+    else merged.push({ name: o.name, count: o.count, confidence: o.confidence });
+  }
+  const named = merged.slice(0, MAX_NAMED);
+  const sure = named.filter((o) => o.confidence === 'sure').map((o) => countedName(o.name, o.count));
+  const probable = named.filter((o) => o.confidence === 'probable').map((o) => countedName(o.name, o.count));
   if (sure.length === 0) return `what is probably ${joinAnd(probable)}`;
   if (probable.length === 0) return joinAnd(sure);
   return `${joinAnd(sure)} and probably ${joinAnd(probable)}`;
