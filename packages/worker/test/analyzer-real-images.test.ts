@@ -86,6 +86,28 @@ real('sharpness: a real photo blurred until no strong edge is left reads as blur
   assert.is(facts.sharpness, 'blurry', String(facts.sharpnessScore));
 });
 
+/** A real photo smeared len px one way, as a camera or subject moving in a straight line would. */
+async function smeared(id: string, len: number, diagonal: boolean): Promise<Buffer> {
+  const width = len;
+  const height = diagonal ? len : 3;
+  const kernel = Array.from({ length: width * height }, (_, i) =>
+    diagonal ? (i % (len + 1) === 0 ? 1 / len : 0) : i >= len && i < 2 * len ? 1 / len : 0,
+  );
+  return sharp(await bytesOf(id)).convolve({ width, height, kernel }).png().toBuffer();
+}
+
+real('motion blur: a photo smeared one way says so, with its direction; in-focus photos never do', async () => {
+  const across = await analyse('boat-motion', await smeared('boat-lake', 9, false));
+  assert.is(across.facts.motionBlur, 'horizontal');
+  assert.is.not(across.facts.sharpness, 'sharp');
+  assert.match(across.text, /blurred by horizontal motion/);
+  const diagonal = await analyse('horses-motion', await smeared('farm-horses', 9, true));
+  assert.is(diagonal.facts.motionBlur, 'diagonal');
+  // An even blur is not motion.
+  assert.is((await analyse('gift-blurred-cherries')).facts.motionBlur, null);
+  for (const id of ['farm-dog', 'erase-kitten', 'owl', 'fotoxx-street']) assert.is((await analyse(id)).facts.motionBlur, null, id);
+});
+
 real('kinds: charts, diagrams, a dialog, a colour wheel and photos', async () => {
   const expected: Record<string, Analysis['kind']> = {
     'qwt-distrowatch': 'chart',

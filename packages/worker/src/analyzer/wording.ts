@@ -122,7 +122,8 @@ function qualityPhrase(f: Analysis, length: Length): string | undefined {
   if (f.brightness !== 'balanced' || length === 'detailed') parts.push(f.brightness === 'balanced' ? 'medium brightness' : f.brightness);
   if (f.contrast !== 'moderate' || length === 'detailed') parts.push(`${f.contrast}-contrast`);
   // Any image can be blurred; calling a flat graphic "sharp" says nothing.
-  if (f.sharpness && (f.kind === 'photo' || f.sharpness !== 'sharp' || length === 'detailed')) {
+  if (f.motionBlur) parts.push(`blurred by ${f.motionBlur} motion`);
+  else if (f.sharpness && (f.kind === 'photo' || f.sharpness !== 'sharp' || length === 'detailed')) {
     parts.push(f.sharpness === 'soft' ? 'slightly soft' : f.sharpness);
   }
   if (f.temperature !== 'neutral' && (f.kind === 'photo' || length === 'detailed')) parts.push(`${f.temperature}-toned`);
