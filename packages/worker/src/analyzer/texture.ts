@@ -51,6 +51,8 @@ const VANISHED = 0.03;
 /** ...when the one across from it holds at least this share. */
 const DOMINANT = 0.5;
 const MIN_MOTION_EDGES = 0.001;
+/** A thumbnail has too few edges of each orientation to tell a direction. */
+const MIN_MOTION_SIDE = 256;
 /** Both orientations of a pair need this share of the strong edges to be compared... */
 const MIN_ORIENTATION = 0.05;
 /** ...and edges twice as wide one way are smeared that way (in-focus photos: at most 1.5). */
@@ -153,7 +155,10 @@ export function measureTexture(image: DecodedImage): TextureStats {
     sharpnessScore: score === null ? null : Math.round(score * 1000) / 1000,
     lineShare: total ? straightEdgePixels(luma, width, height) / total : 0,
     textRows: textRowBands(luma, width, height),
-    motionBlur: inner > 0 && strong / inner >= MIN_MOTION_EDGES && (score ?? 0) < 1.25 ? motionOf(orientations, along1, along2, strong) : null,
+    motionBlur:
+      Math.min(width, height) >= MIN_MOTION_SIDE && strong / inner >= MIN_MOTION_EDGES && (score ?? 0) < 1.25
+        ? motionOf(orientations, along1, along2, strong)
+        : null,
     flatShare: total > 1 ? flat / ((width - 1) * (height - 1) || 1) : 1,
     edgeShare: inner ? edges / inner : 0,
     colourCount,

@@ -81,7 +81,8 @@ function textSentence(f: Analysis, length: Length): string | undefined {
 }
 
 function noun(f: Analysis): string {
-  if (f.uniform && f.palette[0]) return `solid ${f.palette[0].name} image`;
+  // One colour cut out on a transparent ground is a shape (a word mark), not a blank image.
+  if (f.uniform && f.palette[0]) return f.transparentBackground ? `solid ${f.palette[0].name} ${KIND_NOUN[f.kind]}` : `solid ${f.palette[0].name} image`;
   const tone = f.blackAndWhite ? 'black-and-white ' : f.grayscale ? 'grayscale ' : '';
   return `${tone}${KIND_NOUN[f.kind]}`;
 }
