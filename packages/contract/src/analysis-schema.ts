@@ -108,6 +108,9 @@ export const AnalysisSchema = z.object({
     ),
   colourCount: z.number().describe('Distinct colours (4 bits per channel) covering at least 0.05% of the image.'),
   flatShare: z.number().describe('Fraction of pixels identical to their right and lower neighbours.'),
+  smoothShare: z
+    .number()
+    .describe('Fraction of pixels within 2 levels of their right and lower neighbours: flat colour or a smooth gradient.'),
   edgeShare: z.number().describe('Fraction of pixels on a strong edge.'),
   lineShare: z
     .number()

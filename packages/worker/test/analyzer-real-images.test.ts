@@ -118,10 +118,24 @@ real('kinds: charts, diagrams, a dialog, a colour wheel and photos', async () =>
     'fotoxx-first-startup': 'screenshot',
     'gcompris-config': 'screenshot',
     'fotoxx-colorwheel': 'illustration',
+    'ubuntu-wallpaper': 'illustration',
     'farm-horses': 'photo',
     'fotoxx-blur-grid': 'photo',
   };
   for (const [id, kind] of Object.entries(expected)) assert.is((await analyse(id)).facts.kind, kind, id);
+  // Smooth gradients count as illustration; the grain of a photo keeps it lower, even blurred.
+  assert.ok((await analyse('ubuntu-wallpaper')).facts.smoothShare >= 0.92);
+  // Dithered at the analysis size (1 level up in a checker): not flat, yet smooth.
+  const { data, info } = await sharp(await bytesOf('ubuntu-wallpaper')).resize(512).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  for (let p = 0; p < info.width * info.height; p++) {
+    const d = ((p % info.width) + Math.floor(p / info.width)) % 2;
+    for (let k = 0; k < 3; k++) data[p * 3 + k] = Math.min(255, Math.max(0, data[p * 3 + k]! + d));
+  }
+  const dithered = await analyse('dithered', await sharp(data, { raw: info }).png().toBuffer());
+  assert.ok(dithered.facts.flatShare < 0.45, String(dithered.facts.flatShare));
+  assert.is(dithered.facts.kind, 'illustration', String(dithered.facts.smoothShare));
+  const blurred = await analyse('horses-blurred', await sharp(await bytesOf('farm-horses')).blur(15).png().toBuffer());
+  assert.is(blurred.facts.kind, 'photo', String(blurred.facts.smoothShare));
 });
 
 real('panorama: a stitched room 2:1 is a photo, not a panorama', async () => {

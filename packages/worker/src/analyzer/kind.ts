@@ -11,6 +11,8 @@ export interface KindCues {
   readonly transparentShare: number;
   /** Pixels on long straight horizontal or vertical edges. */
   readonly lineShare: number;
+  /** Pixels flat or on a smooth gradient. */
+  readonly smoothShare: number;
   /** L* of the most common colour, and its share. */
   readonly backgroundLightness: number;
   readonly backgroundShare: number;
@@ -36,6 +38,8 @@ const CHART_LINES = 0.03;
 const DIAGRAM_GROUND = 0.82;
 /** No photograph of the labelled set is this vivid; colour wheels, cartoons and logos are. */
 const VIVID = 100;
+/** Smooth gradients this uniform are rendered (wallpapers, backgrounds); photos of the set stay under 0.65. */
+const SMOOTH = 0.92;
 
 /**
  * Judge the kind of image from its cues; the first rule that fits wins. The thresholds
@@ -60,6 +64,6 @@ export function judgeKind(c: KindCues): Kind {
   // Panels and labels without frames. (A plot drawn in thin lines without axes lands here
   // too: a known confusion, see docs/quality.md.)
   if (graphic && c.words >= 2 && Math.max(c.width, c.height) >= 400 && !ruled) return 'screenshot';
-  if ((graphic && !ruled) || (c.colourfulness >= VIVID && c.flatShare >= 0.1)) return 'illustration';
+  if ((graphic && !ruled) || (c.colourfulness >= VIVID && c.flatShare >= 0.1) || c.smoothShare >= SMOOTH) return 'illustration';
   return 'photo';
 }
