@@ -75,7 +75,7 @@ export function judge(label: Label, f: Analysis, description: string, exif: RawE
   // Sharpness: "sharp" about a blurred image, blur about a sharp one.
   if (/\bsharp\b/.test(text) && label.blur !== 'none') claim('sharpness', `"sharp" for ${label.blur}`);
   if (/\b(blurry|blurred|motion blur|slightly soft)\b/.test(text) && label.blur === 'none') claim('sharpness', 'blur where the image is in focus');
-  if (/motion blur/.test(text) && label.blur === 'blur') claim('sharpness', '"motion blur" for an even blur');
+  if (/motion blur|blurred by \w+ motion/.test(text) && label.blur === 'blur') claim('sharpness', 'motion blur for an even blur');
 
   // Kind: the noun used must be the labelled kind or one not wrong for it.
   const accepted = [label.kind, ...(label.kind_also ?? [])];

@@ -120,8 +120,17 @@ export const AnalysisSchema = z.object({
     .enum(['sharp', 'soft', 'blurry'])
     .nullable()
     .describe('sharp from a score of 1.25, soft under 0.75, blurry under 0.5; null in between (focus and blur overlap there) or without a score.'),
+  motionBlur: z
+    .enum(['horizontal', 'vertical', 'diagonal'])
+    .nullable()
+    .describe(
+      'Blur that runs one way: among edges with a gradient of 30 or more, one orientation holds under 3% while the one across from it holds half or more, and the score is under 1.25. Null otherwise.',
+    ),
   colourCount: z.number().describe('Distinct colours (4 bits per channel) covering at least 0.05% of the image.'),
   flatShare: z.number().describe('Fraction of pixels identical to their right and lower neighbours.'),
+  smoothShare: z
+    .number()
+    .describe('Fraction of pixels within 2 levels of their right and lower neighbours: flat colour or a smooth gradient.'),
   edgeShare: z.number().describe('Fraction of pixels on a strong edge.'),
   lineShare: z
     .number()

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runQuality, type QualityFigures } from '../../../bench/quality/run.js';
+import { ALT_TEXT_MAX, AnalysisSchema, describeFacts } from '../src/analyzer/index.js';
 
 /**
  * The figures of `npm run bench:quality` over the whole labelled set stay above these
@@ -42,6 +43,14 @@ quality('when objects are named: the main subject for 70% of COCO subjects, prec
   if (figures.objectPrecision === null) return; // recognition off or not in this build
   assert.ok(figures.subjectRecall >= 0.7, String(figures.subjectRecall));
   assert.ok(figures.objectPrecision >= 0.9, String(figures.objectPrecision));
+});
+
+quality('every alt text fits in 125 characters and every analysis matches its schema', () => {
+  for (const [id, { facts }] of figures.analyses) {
+    AnalysisSchema.parse(facts);
+    const alt = describeFacts(facts, 'alt');
+    assert.ok(alt.length <= ALT_TEXT_MAX, `${id}: ${alt}`);
+  }
 });
 
 quality.run();

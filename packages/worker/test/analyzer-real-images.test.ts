@@ -86,6 +86,28 @@ real('sharpness: a real photo blurred until no strong edge is left reads as blur
   assert.is(facts.sharpness, 'blurry', String(facts.sharpnessScore));
 });
 
+/** A real photo smeared len px one way, as a camera or subject moving in a straight line would. */
+async function smeared(id: string, len: number, diagonal: boolean): Promise<Buffer> {
+  const width = len;
+  const height = diagonal ? len : 3;
+  const kernel = Array.from({ length: width * height }, (_, i) =>
+    diagonal ? (i % (len + 1) === 0 ? 1 / len : 0) : i >= len && i < 2 * len ? 1 / len : 0,
+  );
+  return sharp(await bytesOf(id)).convolve({ width, height, kernel }).png().toBuffer();
+}
+
+real('motion blur: a photo smeared one way says so, with its direction; in-focus photos never do', async () => {
+  const across = await analyse('boat-motion', await smeared('boat-lake', 9, false));
+  assert.is(across.facts.motionBlur, 'horizontal');
+  assert.is.not(across.facts.sharpness, 'sharp');
+  assert.match(across.text, /blurred by horizontal motion/);
+  const diagonal = await analyse('horses-motion', await smeared('farm-horses', 9, true));
+  assert.is(diagonal.facts.motionBlur, 'diagonal');
+  // An even blur is not motion.
+  assert.is((await analyse('gift-blurred-cherries')).facts.motionBlur, null);
+  for (const id of ['farm-dog', 'erase-kitten', 'owl', 'fotoxx-street']) assert.is((await analyse(id)).facts.motionBlur, null, id);
+});
+
 real('kinds: charts, diagrams, a dialog, a colour wheel and photos', async () => {
   const expected: Record<string, Analysis['kind']> = {
     'qwt-distrowatch': 'chart',
@@ -96,10 +118,24 @@ real('kinds: charts, diagrams, a dialog, a colour wheel and photos', async () =>
     'fotoxx-first-startup': 'screenshot',
     'gcompris-config': 'screenshot',
     'fotoxx-colorwheel': 'illustration',
+    'ubuntu-wallpaper': 'illustration',
     'farm-horses': 'photo',
     'fotoxx-blur-grid': 'photo',
   };
   for (const [id, kind] of Object.entries(expected)) assert.is((await analyse(id)).facts.kind, kind, id);
+  // Smooth gradients count as illustration; the grain of a photo keeps it lower, even blurred.
+  assert.ok((await analyse('ubuntu-wallpaper')).facts.smoothShare >= 0.92);
+  // Dithered at the analysis size (1 level up in a checker): not flat, yet smooth.
+  const { data, info } = await sharp(await bytesOf('ubuntu-wallpaper')).resize(512).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  for (let p = 0; p < info.width * info.height; p++) {
+    const d = ((p % info.width) + Math.floor(p / info.width)) % 2;
+    for (let k = 0; k < 3; k++) data[p * 3 + k] = Math.min(255, Math.max(0, data[p * 3 + k]! + d));
+  }
+  const dithered = await analyse('dithered', await sharp(data, { raw: info }).png().toBuffer());
+  assert.ok(dithered.facts.flatShare < 0.45, String(dithered.facts.flatShare));
+  assert.is(dithered.facts.kind, 'illustration', String(dithered.facts.smoothShare));
+  const blurred = await analyse('horses-blurred', await sharp(await bytesOf('farm-horses')).blur(15).png().toBuffer());
+  assert.is(blurred.facts.kind, 'photo', String(blurred.facts.smoothShare));
 });
 
 real('panorama: a stitched room 2:1 is a photo, not a panorama', async () => {

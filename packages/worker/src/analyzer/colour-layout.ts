@@ -1,6 +1,6 @@
 import type { PaletteColour } from '@depict/contract';
 import { nameOf } from './colour-names.js';
-import { chroma, hexOf, labToRgb, rgbToLab, type Lab } from './colour-space.js';
+import { chroma, deltaE, hexOf, labToRgb, rgbOfHex, rgbToLab, type Lab } from './colour-space.js';
 import type { DecodedImage } from './decode.js';
 import type { LabSamples } from './palette.js';
 
@@ -8,6 +8,8 @@ import type { LabSamples } from './palette.js';
 const ACCENT_CHROMA = 45;
 /** An accent this small is still worth saying (0.5% of the image); smaller is a speck. */
 const MIN_ACCENT_SHARE = 0.005;
+/** An accent this near a palette colour is that colour again ("dark red" beside "red"). */
+const SAME_COLOUR_DELTA_E = 25;
 /** A region's colour must cover this much of it to say the region is that colour. */
 const MIN_REGION_SHARE = 0.4;
 const OPAQUE_ALPHA = 128;
@@ -36,6 +38,7 @@ export function accentColour(samples: LabSamples, palette: readonly PaletteColou
     const share = g.count / (samples.count || 1);
     if (named.has(name) || share < MIN_ACCENT_SHARE || (best && share <= best.share)) continue;
     const mean: Lab = { l: g.l / g.count, a: g.a / g.count, b: g.b / g.count };
+    if (palette.some((c) => deltaE(rgbToLab(...rgbOfHex(c.hex)), mean) < SAME_COLOUR_DELTA_E)) continue;
     best = { name, hex: hexOf(labToRgb(mean)), share: Math.round(share * 1000) / 1000 };
   }
   return best;

@@ -86,11 +86,12 @@ function distance(p: Lab, pc: number, q: { lab: Lab; chroma: number }): number {
  * neutral name (black, gray, white...), a clearly coloured one never does; then the
  * nearest name by hue, chroma and lightness.
  */
+const NEUTRAL_NAMES = NAMED_LAB.filter((e) => e.chroma < NEUTRAL_CHROMA * 2);
+const COLOURED_NAMES = NAMED_LAB.filter((e) => e.chroma >= NEUTRAL_CHROMA);
+
 export function nameOf(colour: Lab): string {
   const c = chroma(colour);
-  const candidates = NAMED_LAB.filter((e) =>
-    c < NEUTRAL_CHROMA ? e.chroma < NEUTRAL_CHROMA * 2 : c >= COLOURED_CHROMA ? e.chroma >= NEUTRAL_CHROMA : true,
-  );
+  const candidates = c < NEUTRAL_CHROMA ? NEUTRAL_NAMES : c >= COLOURED_CHROMA ? COLOURED_NAMES : NAMED_LAB;
   let best = candidates[0]!;
   let bestDistance = Infinity;
   for (const entry of candidates) {

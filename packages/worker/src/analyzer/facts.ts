@@ -59,6 +59,11 @@ export function sharpnessOf(score: number | null): Analysis['sharpness'] {
   return 'blurry';
 }
 
+/** Blur that runs one way is never "sharp", whatever the edges along it score. */
+function motionSharpness(score: number | null): Analysis['sharpness'] {
+  return score !== null && score >= 0.5 ? 'soft' : 'blurry';
+}
+
 const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 ** places;
 
 /** Pure: the decoded image in, every pixel and header fact out. */
@@ -100,9 +105,11 @@ export function measureImage(image: DecodedImage): PixelFacts {
     clippedHighlights: round(clipping.highlightsInSubject, 3),
     clippedShadows: round(clipping.shadowsInSubject, 3),
     sharpnessScore: texture.sharpnessScore,
-    sharpness: sharpnessOf(texture.sharpnessScore),
+    sharpness: texture.motionBlur ? motionSharpness(texture.sharpnessScore) : sharpnessOf(texture.sharpnessScore),
+    motionBlur: texture.motionBlur,
     colourCount: texture.colourCount,
     flatShare: round(texture.flatShare, 3),
+    smoothShare: round(texture.smoothShare, 3),
     edgeShare: round(texture.edgeShare, 4),
     lineShare: round(texture.lineShare, 4),
     textRows: texture.textRows,
@@ -122,6 +129,7 @@ export function kindOf(facts: PixelFacts, words: number): Kind {
     colourfulness: facts.colourfulness,
     transparentShare: facts.transparentShare,
     lineShare: facts.lineShare,
+    smoothShare: facts.smoothShare,
     backgroundLightness,
     backgroundShare: background?.share ?? 0,
     words,

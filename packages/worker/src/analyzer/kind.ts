@@ -11,6 +11,8 @@ export interface KindCues {
   readonly transparentShare: number;
   /** Pixels on long straight horizontal or vertical edges. */
   readonly lineShare: number;
+  /** Pixels flat or on a smooth gradient. */
+  readonly smoothShare: number;
   /** L* of the most common colour, and its share. */
   readonly backgroundLightness: number;
   readonly backgroundShare: number;
@@ -36,6 +38,8 @@ const CHART_LINES = 0.03;
 const DIAGRAM_GROUND = 0.82;
 /** No photograph of the labelled set is this vivid; colour wheels, cartoons and logos are. */
 const VIVID = 100;
+/** Smooth gradients this uniform are rendered (wallpapers, backgrounds); photos of the set stay under 0.65. */
+const SMOOTH = 0.92;
 
 /**
  * Judge the kind of image from its cues; the first rule that fits wins. The thresholds
@@ -49,14 +53,17 @@ export function judgeKind(c: KindCues): Kind {
   // Pages of text: many words and no frames, buttons or axes around them.
   if (c.words >= 8 && !ruled && c.backgroundLightness >= 85 && c.backgroundShare >= 0.5 && c.colourfulness < 30) return 'document';
   if (c.words >= 20 && !ruled && c.colourfulness < 30) return 'document';
-  // Icons and logos: flat, on a transparent ground, or small, squarish and few-coloured.
-  if (graphic && c.words < 8 && squarish && (c.transparentShare >= 0.2 || (small && c.colourCount <= 64))) return 'icon';
-  // Labelled drawings cut out on a transparent ground (nodes and names), not icon-shaped.
-  if (graphic && c.words >= 4 && c.transparentShare >= 0.2 && !squarish) return 'diagram';
-  if (c.lineShare >= CHART_LINES && c.colourfulness >= 40) return 'chart';
+  // On a transparent ground: labelled drawings (nodes and names) are diagrams; icons and
+  // logos, wide word marks included, have few words.
+  if (graphic && c.transparentShare >= 0.2 && c.words >= 4 && !squarish) return 'diagram';
+  if (graphic && c.words < 8 && (c.transparentShare >= 0.2 || (small && squarish && c.colourCount <= 64))) return 'icon';
+  // Axes, grid lines and bars in colour on flat ground, with a title and labels at most.
+  if (c.lineShare >= CHART_LINES && c.colourfulness >= 40 && c.flatShare >= 0.3 && c.words <= 30) return 'chart';
   if (ruled && c.backgroundShare >= DIAGRAM_GROUND) return 'diagram';
   if (ruled && c.words >= 8) return 'screenshot';
+  // Panels and labels without frames. (A plot drawn in thin lines without axes lands here
+  // too: a known confusion, see docs/quality.md.)
   if (graphic && c.words >= 2 && Math.max(c.width, c.height) >= 400 && !ruled) return 'screenshot';
-  if ((graphic && !ruled) || (c.colourfulness >= VIVID && c.flatShare >= 0.1)) return 'illustration';
+  if ((graphic && !ruled) || (c.colourfulness >= VIVID && c.flatShare >= 0.1) || c.smoothShare >= SMOOTH) return 'illustration';
   return 'photo';
 }

@@ -18,8 +18,20 @@ export interface TextureStats {
    * high at the analysis size: how lines of text look.
    */
   readonly textRows: number;
+  /**
+   * Blur that runs one way: a motion smears away every strong edge across it and keeps
+   * those along it, so one orientation of edge all but vanishes while the one across from
+   * it dominates. Null when edges of every orientation remain.
+   */
+  readonly motionBlur: 'horizontal' | 'vertical' | 'diagonal' | null;
   /** Pixels identical (RGB) to their right and lower neighbours. */
   readonly flatShare: number;
+  /**
+   * Pixels within 2 levels (every channel) of their right and lower neighbours: flat or a
+   * smooth gradient. Rendered gradients reach 0.92 and more; the grain of a photograph,
+   * even blurred, keeps it lower.
+   */
+  readonly smoothShare: number;
   /** Pixels whose luma gradient is strong (a clear edge). */
   readonly edgeShare: number;
   /** Distinct colours at 4 bits per channel that cover at least 0.05% of the image. */
@@ -37,6 +49,22 @@ const STRUCTURE_GRADIENT = 6;
 /** With too few strong edges, this much structure that is all soft still shows a blurred image. */
 const MIN_STRUCTURE_SHARE = 0.005;
 const SOFT_STRUCTURE_SCORE = 0.75;
+/** Edge orientations: gradient along x, along y, along the two diagonals. */
+const MOTION_ALONG = ['horizontal', 'vertical', 'diagonal', 'diagonal'] as const;
+const ACROSS = [1, 0, 3, 2];
+/** An orientation this rare among strong edges has been smeared away... */
+const VANISHED = 0.03;
+/** ...when the one across from it holds at least this share. */
+const DOMINANT = 0.5;
+const MIN_MOTION_EDGES = 0.001;
+/** A thumbnail has too few edges of each orientation to tell a direction. */
+const MIN_MOTION_SIDE = 256;
+/** Both orientations of a pair need this share of the strong edges to be compared... */
+const MIN_ORIENTATION = 0.05;
+/** ...and edges twice as wide one way are smeared that way (in-focus photos: at most 1.5). */
+const WIDER = 2;
+/** The step along each orientation's gradient: rows, then columns. */
+const STEPS = [0, 1, 1, -1, 1, 0, 1, 1];
 /** A luma step this large between neighbours is a visible line or stroke. */
 const STEP = 40;
 
@@ -64,10 +92,12 @@ export function measureTexture(image: DecodedImage): TextureStats {
 
   // Flat: the same RGB as the right and the lower neighbour.
   let flat = 0;
+  let smooth = 0;
   for (let y = 0; y + 1 < height; y++) {
     for (let p = y * width, end = p + width - 1; p < end; p++) {
       const colour = rgb[p]!;
       if (colour === rgb[p + 1] && colour === rgb[p + width]) flat++;
+      else if (near(colour, rgb[p + 1]!) && near(colour, rgb[p + width]!)) smooth++;
     }
   }
 
@@ -79,6 +109,10 @@ export function measureTexture(image: DecodedImage): TextureStats {
   let strong = 0;
   let strongGradient = 0;
   let strongLaplacian = 0;
+  const orientations = [0, 0, 0, 0];
+  // Per orientation, first and second differences along the gradient: how wide its edges are.
+  const along1 = [0, 0, 0, 0];
+  const along2 = [0, 0, 0, 0];
   for (let y = 1; y + 1 < height; y++) {
     for (let p = y * width + 1, end = p + width - 2; p < end; p++) {
       const c = luma[p]!;
@@ -97,6 +131,16 @@ export function measureTexture(image: DecodedImage): TextureStats {
         structureGradient += gradient;
         structureLaplacian += laplacian;
         if (gradient >= SHARPNESS_GRADIENT) {
+          const ax = Math.abs(gx);
+          const ay = Math.abs(gy);
+          // tan 22.5 degrees = 0.414: within it the gradient runs along an axis.
+          const bin = ay < 0.414 * ax ? 0 : ax < 0.414 * ay ? 1 : gx * gy > 0 ? 2 : 3;
+          const step = STEPS[bin]! * width + STEPS[bin + 4]!;
+          const ahead = luma[p + step]!;
+          const behind = luma[p - step]!;
+          orientations[bin]!++;
+          along1[bin]! += Math.abs(ahead - behind);
+          along2[bin]! += Math.abs(ahead + behind - 2 * c);
           strong++;
           strongGradient += gradient;
           strongLaplacian += laplacian;
@@ -119,10 +163,38 @@ export function measureTexture(image: DecodedImage): TextureStats {
     sharpnessScore: score === null ? null : Math.round(score * 1000) / 1000,
     lineShare: total ? straightEdgePixels(luma, width, height) / total : 0,
     textRows: textRowBands(luma, width, height),
+    motionBlur:
+      Math.min(width, height) >= MIN_MOTION_SIDE && strong / inner >= MIN_MOTION_EDGES && (score ?? 0) < 1.25
+        ? motionOf(orientations, along1, along2, strong)
+        : null,
     flatShare: total > 1 ? flat / ((width - 1) * (height - 1) || 1) : 1,
+    smoothShare: total > 1 ? (flat + smooth) / ((width - 1) * (height - 1) || 1) : 1,
     edgeShare: inner ? edges / inner : 0,
     colourCount,
   };
+}
+
+/**
+ * Along one orientation the edges are smeared away or much wider than across from it:
+ * compared within the pair along x / along y, and within the diagonal pair, whose steps are
+ * equally long.
+ */
+/** Two packed RGB colours within 2 levels in every channel. */
+function near(a: number, b: number): boolean {
+  return Math.abs((a >> 16) - (b >> 16)) <= 2 && Math.abs(((a >> 8) & 255) - ((b >> 8) & 255)) <= 2 && Math.abs((a & 255) - (b & 255)) <= 2;
+}
+
+function motionOf(orientations: readonly number[], along1: readonly number[], along2: readonly number[], strong: number): TextureStats['motionBlur'] {
+  for (let i = 0; i < 4; i++) {
+    const j = ACROSS[i]!;
+    if (orientations[i]! / strong < VANISHED && orientations[j]! / strong >= DOMINANT) return MOTION_ALONG[i]!;
+    if (orientations[i]! / strong >= MIN_ORIENTATION && orientations[j]! / strong >= MIN_ORIENTATION) {
+      const mine = along2[i]! / (along1[i]! || 1);
+      const theirs = along2[j]! / (along1[j]! || 1);
+      if (theirs >= WIDER * mine) return MOTION_ALONG[i]!;
+    }
+  }
+  return null;
 }
 
 /** Pixels in horizontal or vertical runs of luma steps at least an eighth of the short side long. */

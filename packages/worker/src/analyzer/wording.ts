@@ -82,7 +82,8 @@ function textSentence(f: Analysis, length: Length): string | undefined {
 }
 
 function noun(f: Analysis): string {
-  if (f.uniform && f.palette[0]) return `solid ${f.palette[0].name} image`;
+  // One colour cut out on a transparent ground is a shape (a word mark), not a blank image.
+  if (f.uniform && f.palette[0]) return f.transparentBackground ? `solid ${f.palette[0].name} ${KIND_NOUN[f.kind]}` : `solid ${f.palette[0].name} image`;
   const tone = f.blackAndWhite ? 'black-and-white ' : f.grayscale ? 'grayscale ' : '';
   // What was recognised leads every length, alt included: "photo of two people and a dog".
   const subject = subjectPhrase(f.objects);
@@ -125,7 +126,8 @@ function qualityPhrase(f: Analysis, length: Length): string | undefined {
   if (f.brightness !== 'balanced' || length === 'detailed') parts.push(f.brightness === 'balanced' ? 'medium brightness' : f.brightness);
   if (f.contrast !== 'moderate' || length === 'detailed') parts.push(`${f.contrast}-contrast`);
   // Any image can be blurred; calling a flat graphic "sharp" says nothing.
-  if (f.sharpness && (f.kind === 'photo' || f.sharpness !== 'sharp' || length === 'detailed')) {
+  if (f.motionBlur) parts.push(`blurred by ${f.motionBlur} motion`);
+  else if (f.sharpness && (f.kind === 'photo' || f.sharpness !== 'sharp' || length === 'detailed')) {
     parts.push(f.sharpness === 'soft' ? 'slightly soft' : f.sharpness);
   }
   if (f.temperature !== 'neutral' && (f.kind === 'photo' || length === 'detailed')) parts.push(`${f.temperature}-toned`);
