@@ -17,16 +17,20 @@ const humanLoaded = () => Object.keys(require.cache).some((m) => m.includes('hum
 const engine = new RecognitionEngine();
 const analysed = new Map<string, Analysis>();
 
+/** The service takes PNG and JPEG: a WebP from a package becomes a lossless PNG first. */
+const uploadable = async (file: string) => (file.endsWith('.webp') ? sharp(file).png().toBuffer() : file);
+
 /** What a worker hands a describer for a file on disk. */
 async function input(file: string): Promise<ImageInput> {
-  const bytes = await readFile(file);
-  return { source: file, mediaType: bytes[0] === 0x89 ? 'image/png' : 'image/jpeg', byteSize: bytes.length, filename: null };
+  const source = await uploadable(file);
+  const bytes = typeof source === 'string' ? await readFile(source) : source;
+  return { source, mediaType: bytes[0] === 0x89 ? 'image/png' : 'image/jpeg', byteSize: bytes.length, filename: null };
 }
 
 async function analyse(name: string): Promise<Analysis> {
   let facts = analysed.get(name);
   if (!facts) {
-    facts = await analyzeImage((await labelledImage(name)).file, { recognition: engine });
+    facts = await analyzeImage(await uploadable((await labelledImage(name)).file), { recognition: engine });
     AnalysisSchema.parse(facts);
     analysed.set(name, facts);
   }
@@ -104,16 +108,15 @@ recognition('images with no COCO object name none', async () => {
 recognition('a cat is never a "dog" in the description', async () => {
   // Real cats from the quality set: a kitten, a ginger kitten, a cat on a roof.
   for (const image of labelledImages(['farm-cat', 'erase-kitten', 'cat-roof'])) {
-    const source = image.file.endsWith('.webp') ? await sharp(image.file).png().toBuffer() : image.file;
-    const facts = await analyzeImage(source, { recognition: engine });
+    const facts = await analyzeImage(await uploadable(image.file), { recognition: engine });
     for (const length of ['alt', 'normal', 'detailed'] as const) {
       const text = describeFacts(facts, length);
       assert.not.match(text, /\bdogs?\b/i, `${image.id}: ${text}`);
       assert.match(text, /\bcat\b/, `${image.id}: ${text}`);
     }
   }
-  // Big cats are not a COCO class: named as nothing, never as a dog.
-  for (const name of ['lion.png', 'tiger.png']) {
+  // Big cats are not COCO's cat: never a dog.
+  for (const name of ['cheetah.webp', 'jaguar.webp']) {
     const facts = await analyse(name);
     for (const length of ['alt', 'normal', 'detailed'] as const) assert.not.match(describeFacts(facts, length), /\bdogs?\b/i, name);
   }
@@ -122,13 +125,13 @@ recognition('a cat is never a "dog" in the description', async () => {
 recognition('concurrent first jobs share one model load', async () => {
   const fresh = new RecognitionEngine();
   const describer = createAnalyzerDescriber({ ocr: 'off', revealGps: false, objects: 'auto', recognition: fresh });
-  const names = ['messi5.jpg', 'horse.png', 'licenseplate_motion.jpg', 'zebra.png'];
+  const names = ['messi5.jpg', 'toucan.webp', 'licenseplate_motion.jpg', 'grace_hopper.jpg'];
   const files = await Promise.all(names.map(async (n) => (await labelledImage(n)).file));
   const inputs = await Promise.all(files.map(input));
   const results = await Promise.all(inputs.map((i) => describer.describe(i)));
   assert.is(fresh.loads, 1);
   const labels = results.map((r) => ((r.details as { analysis: Analysis }).analysis.objects ?? []).map((o) => o.label));
-  assert.ok(labels[0]!.includes('person') && labels[1]!.includes('horse') && labels[2]!.includes('car') && labels[3]!.includes('zebra'), JSON.stringify(labels));
+  assert.ok(labels[0]!.includes('person') && labels[1]!.includes('bird') && labels[2]!.includes('car') && labels[3]!.includes('person'), JSON.stringify(labels));
   await describer.close?.();
 });
 
