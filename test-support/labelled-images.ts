@@ -33,6 +33,8 @@ export interface Label {
   subject: string;
   coco_subject: string | null;
   objects: LabelledObject[];
+  /** COCO labels not wrong if named (partly visible or arguable), not required. */
+  objects_also?: string[];
   people: number | null;
   kind: string;
   kind_also?: string[];

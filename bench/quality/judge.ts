@@ -97,7 +97,11 @@ export function judge(label: Label, f: Analysis, description: string, exif: RawE
 
   // Object recognition lands separately; until then analyses have no objects.
   const objects = (f as { objects?: Array<{ label: string }> }).objects ?? [];
-  const truthLabels = new Set([...label.objects.map((o) => o.label), ...(label.coco_subject ? [label.coco_subject] : [])]);
+  const truthLabels = new Set([
+    ...label.objects.map((o) => o.label),
+    ...(label.objects_also ?? []),
+    ...(label.coco_subject ? [label.coco_subject] : []),
+  ]);
   const objectsWrong = objects.map((o) => o.label).filter((l) => !truthLabels.has(l));
   const subjectNamed = label.coco_subject ? objects.some((o) => o.label === label.coco_subject) : null;
 
