@@ -33,6 +33,9 @@ export function baseEnv(overrides: Env): Record<string, string> {
     QUEUE_PREFIX: 'depict-test',
     // Tests poll hard; the tests of rate limiting turn it on themselves.
     RATE_LIMIT_POINTS: '0',
+    // Loading the recognition models costs a worker about a second and 200 MB; the tests
+    // of recognition turn it on themselves.
+    ANALYZER_OBJECTS: 'off',
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

@@ -87,6 +87,7 @@ export const EnvSchema = z.object({
   RECONCILE_GRACE_MS: withDefault(z.coerce.number().int().min(0), '10000'),
   ANALYZER_OCR: withDefault(z.enum(['auto', 'on', 'off']), 'auto'),
   ANALYZER_REVEAL_GPS: withDefault(z.enum(['true', 'false']), 'false'),
+  ANALYZER_OBJECTS: withDefault(z.enum(['auto', 'off']), 'auto'),
   URL_FETCH_TIMEOUT_MS: withDefault(positiveInt, '10000'),
   URL_FETCH_ALLOW_PRIVATE: withDefault(z.enum(['true', 'false']), 'false'),
   WEBHOOK_SECRET: optionalString,

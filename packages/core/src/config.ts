@@ -146,7 +146,8 @@ function toConfig(e: Env, cwd: string) {
       retentionDays: e.RETENTION_DAYS,
       failedRetentionMs: Math.round(e.FAILED_RETENTION_HOURS * 3_600_000),
     },
-    analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true' },
+    /** objects: auto names objects and counts people with the models shipped in @vladmandic/human; off loads none. */
+    analyzer: { ocr: e.ANALYZER_OCR, revealGps: e.ANALYZER_REVEAL_GPS === 'true', objects: e.ANALYZER_OBJECTS },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS },
     /** Images named by URL at submit: the whole fetch within timeoutMs; private addresses only when allowed. */
     urlFetch: { timeoutMs: e.URL_FETCH_TIMEOUT_MS, allowPrivate: e.URL_FETCH_ALLOW_PRIVATE === 'true' },

@@ -194,12 +194,16 @@ const blurredCopies = [2, 5].map((sigma) => ({
   image: caseImage(`blur-${sigma}.jpg`, async () => sharp(await original.bytes()).blur(sigma).jpeg().toBuffer()),
 }));
 
-accuracy('the original is sharp; a blurred copy is soft or blurry', async () => {
+accuracy('the original is never called soft or blurry; a blurred copy is, and scores lower', async () => {
+  // Sharpness is judged on strong edges only, and nothing is said where focus and blur
+  // overlap (issue 19): the original may be "sharp" or unsaid, never soft.
   const sharpFacts = await original.facts();
-  assert.is(sharpFacts.sharpness, 'sharp', String(sharpFacts.sharpnessScore));
-  assert.match(describeFacts(sharpFacts), /sharp/);
+  assert.ok(sharpFacts.sharpness === 'sharp' || sharpFacts.sharpness === null, `${sharpFacts.sharpness} ${sharpFacts.sharpnessScore}`);
+  assert.ok((sharpFacts.sharpnessScore ?? 0) >= 1, String(sharpFacts.sharpnessScore));
+  assert.not.match(describeFacts(sharpFacts), /soft|blurry/);
   for (const { sigma, image } of blurredCopies) {
     const blurred = await image.facts();
+    assert.ok((blurred.sharpnessScore ?? 0) < (sharpFacts.sharpnessScore ?? 0) * 0.75, `sigma ${sigma}: ${blurred.sharpnessScore}`);
     assert.ok(['soft', 'blurry'].includes(blurred.sharpness ?? ''), `sigma ${sigma}: ${blurred.sharpness} ${blurred.sharpnessScore}`);
     assert.match(describeFacts(blurred), /soft|blurry/);
   }
@@ -232,8 +236,8 @@ accuracy('a 12 MP JPEG, measured at the 1/8 decode, reads as a 512 px copy of it
   near('lightness', big.lightness, small.lightness, 2);
   near('lightness spread', big.lightnessSpread, small.lightnessSpread, 2);
   near('colourfulness', big.colourfulness, small.colourfulness, 3);
-  assert.is(big.sharpness, 'sharp', String(big.sharpnessScore));
-  assert.is(small.sharpness, 'sharp', String(small.sharpnessScore));
+  near('sharpness score', big.sharpnessScore ?? 0, small.sharpnessScore ?? 0, 0.25);
+  for (const f of [big, small]) assert.not.ok(f.sharpness === 'soft' || f.sharpness === 'blurry', String(f.sharpnessScore));
 });
 
 const gray = caseImage('gray.jpg', async () => sharp(await photoLike()).grayscale().jpeg().toBuffer());
@@ -335,7 +339,9 @@ accuracy('alt text is never longer than 125 characters', async () => {
 
 accuracy('no description states a fact that is not in details.analysis', async () => {
   for (const image of corpus) await image.facts();
-  const palette = new Set(analysed.flatMap(({ facts }) => facts.palette.map((c) => c.name)));
+  // Colour names come from the palette, the accent and the layout of the image (issue 19).
+  const named = (f: Analysis) => [...f.palette.map((c) => c.name), ...(f.accent ? [f.accent.name] : []), ...(f.layout ? [f.layout.top, f.layout.bottom] : [])];
+  const palette = new Set(analysed.flatMap(({ facts }) => named(facts)));
   for (const { name, facts } of analysed) {
     for (const length of ['alt', 'normal', 'detailed'] as const) {
       const text = describeFacts(facts, length);
@@ -349,13 +355,16 @@ accuracy('no description states a fact that is not in details.analysis', async (
         String(Math.round(facts.transparentShare * 100)),
         String(Math.round(facts.overexposedShare * 100)),
         String(Math.round(facts.underexposedShare * 100)),
+        String(Math.round(facts.clippedHighlights * 100)),
+        String(Math.round(facts.clippedShadows * 100)),
+        String(Math.round(facts.translucentShare * 100)),
       ]);
       const cam = facts.camera;
       if (cam?.takenAt) {
         const [y, m, d] = cam.takenAt.slice(0, 10).split('-');
         allowed.add(y!).add(String(Number(d))).add(String(Number(m)));
       }
-      for (const v of [cam?.iso, cam?.fNumber, cam?.focalLength, cam?.exposureTime && Math.round(1 / cam.exposureTime), 1]) {
+      for (const v of [cam?.iso, cam?.fNumber, cam?.focalLength, cam?.exposureTime && Math.round(1 / cam.exposureTime), cam?.exposureTime && Number(cam.exposureTime.toFixed(1)), 1]) {
         if (v) allowed.add(String(v));
       }
       for (const name of [cam?.make, cam?.model, cam?.lens, cam?.software]) {
@@ -370,7 +379,7 @@ accuracy('no description states a fact that is not in details.analysis', async (
       for (const colour of palette) {
         if (new RegExp(`\\b${colour}\\b`).test(text.replace(/"[^"]*"/g, ''))) {
           assert.ok(
-            facts.palette.some((c) => c.name === colour || c.name.includes(colour)) || (facts.uniform && facts.palette[0]?.name.includes(colour)),
+            named(facts).some((c) => c === colour || c.includes(colour)) || (facts.uniform && facts.palette[0]?.name.includes(colour)),
             `${name}/${length}: ${colour} in "${text}"`,
           );
         }

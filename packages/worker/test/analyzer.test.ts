@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { sharp } from '../../../test-support/images.js';
 import { tempDir } from '../../../test-support/processes.js';
 import { analyzeImage, createAnalyzerDescriber, describeFacts } from '../src/analyzer/index.js';
+import { orientationOf } from '../src/analyzer/facts.js';
 
 const analyzer = suite('the offline analyzer on images with known truth');
 let dir: { path: string; remove: () => Promise<void> };
@@ -100,12 +101,15 @@ analyzer('light: black is dark, white is bright; a gray ramp is grayscale with c
   assert.not.match(describeFacts(facts), /mostly/i, 'no colour names for a grayscale image');
 });
 
-analyzer('orientation: landscape, portrait, square, panorama', async () => {
+analyzer('orientation: landscape, portrait, square, wide; panorama only for a photo 2.5 times as wide', async () => {
   const shape = async (w: number, h: number) => (await analyzeImage(await save(`o${w}x${h}.png`, solid(w, h, '#808080').png()))).orientation;
   assert.is(await shape(400, 300), 'landscape');
   assert.is(await shape(300, 400), 'portrait');
   assert.is(await shape(300, 305), 'square');
-  assert.is(await shape(900, 300), 'panorama');
+  // A flat gray 3:1 image is no photograph, so it is wide, not a panorama (issue 19).
+  assert.is(await shape(900, 300), 'wide');
+  assert.is(orientationOf(900, 300, true), 'panorama');
+  assert.is(orientationOf(800, 400, true), 'wide', 'a page crop twice as wide is not a panorama');
 });
 
 analyzer('EXIF orientation 6 is applied: a stored 400x200 JPEG is a 200x400 portrait', async () => {

@@ -3,6 +3,7 @@ import { DepictError, DescribeError, type Describer, type Description, type Desc
 import type { DecodeLimits } from '@depict/core';
 import { analyzeImage } from './facts.js';
 import { OcrEngine, type OcrMode } from './ocr.js';
+import { RecognitionEngine } from './recognition/recognise.js';
 import { describeFacts } from './wording.js';
 
 // src/analyzer/ and dist/analyzer/ are both two levels below the package root.
@@ -15,6 +16,10 @@ export interface AnalyzerOptions {
   readonly ocr: OcrMode;
   /** ANALYZER_REVEAL_GPS. */
   readonly revealGps: boolean;
+  /** ANALYZER_OBJECTS: auto names objects and counts people; off loads no model. Absent: off. */
+  readonly objects?: 'auto' | 'off';
+  /** The recognition models to use (one per worker process); made here when not given. */
+  readonly recognition?: RecognitionEngine;
   /** MAX_IMAGE_PIXELS, MAX_JPEG_SCANS, MAX_DECODE_MB (DEFAULT_DECODE_LIMITS when not given). */
   readonly limits?: DecodeLimits;
 }
@@ -23,12 +28,13 @@ export interface AnalyzerOptions {
 export function createAnalyzerDescriber(options: AnalyzerOptions = { ocr: 'auto', revealGps: false }): Describer {
   const generatedBy = `depict-analyzer@${version}`;
   const ocrEngine = options.ocr === 'off' ? undefined : new OcrEngine();
+  const recognition = options.objects === 'auto' ? (options.recognition ?? new RecognitionEngine()) : undefined;
   return {
     name: 'analyzer',
     async describe(image: ImageInput, describeOptions: DescribeOptions = {}): Promise<Description> {
       let analysis;
       try {
-        analysis = await analyzeImage(image.source, { ocr: options.ocr, ocrEngine, revealGps: options.revealGps, limits: options.limits });
+        analysis = await analyzeImage(image.source, { ocr: options.ocr, ocrEngine, revealGps: options.revealGps, limits: options.limits, recognition });
       } catch (err) {
         // Past a decode limit: the same code the server would have refused the upload with.
         if (err instanceof DepictError && isJobFailureCode(err.code)) throw new DescribeError(err.code, err.message, { cause: err });

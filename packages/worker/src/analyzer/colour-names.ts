@@ -1,4 +1,4 @@
-import { deltaE, rgbOfHex, rgbToLab, type Lab } from './colour-space.js';
+import { chroma, rgbOfHex, rgbToLab, type Lab } from './colour-space.js';
 
 /**
  * Colour names people recognise, with a typical sRGB value each. A measured colour takes
@@ -20,6 +20,7 @@ const NAMED: ReadonlyArray<readonly [name: string, hex: string]> = [
   ['dark brown', '#4a2c17'],
   ['maroon', '#800000'],
   ['dark red', '#8b0000'],
+  ['deep red', '#b01030'],
   ['red', '#e02020'],
   ['crimson', '#dc143c'],
   ['salmon', '#fa8072'],
@@ -47,6 +48,7 @@ const NAMED: ReadonlyArray<readonly [name: string, hex: string]> = [
   ['blue', '#1f4fe0'],
   ['royal blue', '#4169e1'],
   ['navy', '#000080'],
+  ['dark blue', '#142a66'],
   ['indigo', '#4b0082'],
   ['purple', '#800080'],
   ['violet', '#8f5fd7'],
@@ -57,16 +59,43 @@ const NAMED: ReadonlyArray<readonly [name: string, hex: string]> = [
   ['plum', '#8e4585'],
 ];
 
-const NAMED_LAB: ReadonlyArray<{ name: string; lab: Lab }> = NAMED.map(([name, hex]) => ({
-  name,
-  lab: rgbToLab(...rgbOfHex(hex)),
-}));
+const NAMED_LAB: ReadonlyArray<{ name: string; lab: Lab; chroma: number }> = NAMED.map(([name, hex]) => {
+  const lab = rgbToLab(...rgbOfHex(hex));
+  return { name, lab, chroma: chroma(lab) };
+});
+
+/** Under this chroma a colour is a gray to the eye; over the other it is never one. */
+const NEUTRAL_CHROMA = 8;
+const COLOURED_CHROMA = 18;
+
+/**
+ * Distance in LCh with hue counting twice: a dark saturated blue is
+ * nearer navy than charcoal, and a deep red nearer red than plum.
+ */
+function distance(p: Lab, pc: number, q: { lab: Lab; chroma: number }): number {
+  const dl = p.l - q.lab.l;
+  const dc = pc - q.chroma;
+  const da = p.a - q.lab.a;
+  const db = p.b - q.lab.b;
+  const dh2 = Math.max(0, da * da + db * db - dc * dc);
+  return Math.sqrt(dl * dl + dc * dc + 4 * dh2);
+}
+
+/**
+ * The name people would use. Saturation decides first: a colour with little chroma takes a
+ * neutral name (black, gray, white...), a clearly coloured one never does; then the
+ * nearest name by hue, chroma and lightness.
+ */
+const NEUTRAL_NAMES = NAMED_LAB.filter((e) => e.chroma < NEUTRAL_CHROMA * 2);
+const COLOURED_NAMES = NAMED_LAB.filter((e) => e.chroma >= NEUTRAL_CHROMA);
 
 export function nameOf(colour: Lab): string {
-  let best = NAMED_LAB[0]!;
+  const c = chroma(colour);
+  const candidates = c < NEUTRAL_CHROMA ? NEUTRAL_NAMES : c >= COLOURED_CHROMA ? COLOURED_NAMES : NAMED_LAB;
+  let best = candidates[0]!;
   let bestDistance = Infinity;
-  for (const entry of NAMED_LAB) {
-    const d = deltaE(colour, entry.lab);
+  for (const entry of candidates) {
+    const d = distance(colour, c, entry);
     if (d < bestDistance) {
       bestDistance = d;
       best = entry;

@@ -45,6 +45,8 @@ export async function readCamera(source: string | Buffer, options: { revealGps: 
   const latitude = number(raw.latitude);
   const longitude = number(raw.longitude);
   const hasLocation = latitude !== undefined && longitude !== undefined;
+  // GPS tags that exifr could not turn into coordinates: malformed, not absent.
+  const gpsTags = Object.keys(raw).some((k) => /^GPS(Latitude|Longitude)$/.test(k));
   const camera = compact<CameraFacts>({
     make: text(raw.Make),
     model: text(raw.Model),
@@ -56,7 +58,8 @@ export async function readCamera(source: string | Buffer, options: { revealGps: 
     focalLength: number(raw.FocalLength),
     software: text(raw.Software),
     hasLocation,
+    locationUnreadable: gpsTags && !hasLocation ? true : undefined,
     location: hasLocation && options.revealGps ? { latitude: latitude!, longitude: longitude! } : undefined,
   });
-  return Object.keys(camera).length > 1 || hasLocation ? camera : null;
+  return Object.keys(camera).length > 1 || hasLocation || gpsTags ? camera : null;
 }

@@ -4,12 +4,20 @@ import type { LabSamples } from './palette.js';
 
 /** Pixels with less alpha than this are treated as see-through and not measured. */
 const OPAQUE_ALPHA = 128;
+/** Alpha this high is opaque to the eye (some tools write 254 over a whole image). */
+const SOLID_ALPHA = 250;
+/** A background is transparent when at least this share of the border pixels has alpha 0. */
+const TRANSPARENT_BORDER = 0.5;
 const MAX_SAMPLES = 12_000;
 
 export interface PixelStats {
   readonly samples: LabSamples;
-  /** Fraction of pixels that are not fully opaque (0 without alpha). */
+  /** Fraction of pixels with alpha 0 (0 without alpha). */
   readonly transparentShare: number;
+  /** Fraction of pixels partly see-through: alpha 1..249. */
+  readonly translucentShare: number;
+  /** Most of the border is fully transparent: a subject cut out on a transparent ground. */
+  readonly transparentBackground: boolean;
   /** Mean L* of the opaque pixels, 0..100. */
   readonly meanLightness: number;
   /** Standard deviation of L*. */
@@ -38,6 +46,7 @@ export function measurePixels(image: DecodedImage): PixelStats {
   const b = new Float32Array(capacity);
   let count = 0;
   let seeThrough = 0;
+  let translucent = 0;
   let sumL = 0;
   let sumL2 = 0;
   let chromatic = 0;
@@ -54,8 +63,9 @@ export function measurePixels(image: DecodedImage): PixelStats {
 
   for (let p = 0; p < total; p += step) {
     const o = p * channels;
-    if (channels === 4 && pixels[o + 3]! < 255) {
-      seeThrough++;
+    if (channels === 4 && pixels[o + 3]! < SOLID_ALPHA) {
+      if (pixels[o + 3] === 0) seeThrough++;
+      else translucent++;
       if (pixels[o + 3]! < OPAQUE_ALPHA) continue;
     }
     const red = pixels[o]!;
@@ -92,6 +102,8 @@ export function measurePixels(image: DecodedImage): PixelStats {
   return {
     samples: { l, a, b, count },
     transparentShare: sampled ? seeThrough / sampled : 0,
+    translucentShare: sampled ? translucent / sampled : 0,
+    transparentBackground: channels === 4 && clearBorderShare(image) >= TRANSPARENT_BORDER,
     meanLightness: mean,
     lightnessSpread: count ? Math.sqrt(Math.max(0, sumL2 / count - mean * mean)) : 0,
     chromaticShare: count ? chromatic / count : 0,
@@ -101,4 +113,25 @@ export function measurePixels(image: DecodedImage): PixelStats {
     underexposedShare: under / n,
     overexposedShare: over / n,
   };
+}
+
+/** Share of the border pixels (the outermost row and column on each side) with alpha 0. */
+export function clearBorderShare(image: DecodedImage): number {
+  const { pixels, channels, width, height } = image;
+  if (channels !== 4 || width < 2 || height < 2) return 0;
+  let clear = 0;
+  let border = 0;
+  const visit = (x: number, y: number) => {
+    border++;
+    if (pixels[(y * width + x) * channels + 3] === 0) clear++;
+  };
+  for (let x = 0; x < width; x++) {
+    visit(x, 0);
+    visit(x, height - 1);
+  }
+  for (let y = 1; y + 1 < height; y++) {
+    visit(0, y);
+    visit(width - 1, y);
+  }
+  return clear / border;
 }

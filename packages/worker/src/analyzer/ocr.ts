@@ -26,13 +26,22 @@ interface TesseractLine {
   words: TesseractWord[];
 }
 
-/** Keep lines that read as text: confident, with at least one real word in them. */
+/**
+ * A line reads as words when it has a run of three letters, or two runs of two: numbers
+ * alone ("100 4") and stray letters ("E" read from a "5") are what OCR makes of drawings.
+ */
+export function readsAsWords(text: string): boolean {
+  const runs = text.match(/\p{L}{2,}/gu) ?? [];
+  return runs.some((r) => r.length >= 3) || runs.length >= 2;
+}
+
+/** Keep lines that read as text: confident, with real words in them. */
 export function keepLines(lines: readonly TesseractLine[]): TextFacts['lines'] {
   const kept: TextFacts['lines'] = [];
   for (const line of lines) {
     const words = line.words.filter((w) => w.confidence >= MIN_WORD_CONFIDENCE && /[\p{L}\p{N}]/u.test(w.text));
     if (line.confidence < MIN_LINE_CONFIDENCE || words.length === 0) continue;
-    if (!words.some((w) => /[\p{L}\p{N}]{2,}/u.test(w.text))) continue;
+    if (!readsAsWords(words.map((w) => w.text).join(' '))) continue;
     kept.push({ text: words.map((w) => w.text).join(' '), confidence: Math.round(line.confidence) });
   }
   return kept;

@@ -1,4 +1,5 @@
 import type { Analysis, CameraFacts, Kind, PaletteColour } from '@depict/contract';
+import { subjectPhrase } from './recognition/phrase.js';
 
 /** How much to say: alt text (at most 125 characters), a short paragraph, or everything. */
 export type Length = 'alt' | 'normal' | 'detailed';
@@ -10,6 +11,8 @@ const KIND_NOUN: Record<Kind, string> = {
   photo: 'photo',
   screenshot: 'screenshot',
   document: 'document',
+  chart: 'chart',
+  diagram: 'diagram',
   illustration: 'illustration',
   icon: 'icon or logo',
 };
@@ -41,11 +44,16 @@ export function cameraName(camera: CameraFacts | null): string | undefined {
   return `${capitalise(make.toLowerCase().replace(/\b(corporation|corp\.?|company|co\.,? ltd\.?|inc\.?)$/i, '').trim())} ${model}`;
 }
 
+/** 1/250 s for short exposures; from 0.3 s on, a fraction would round badly (0.4 s is not 1/3 s), so decimals. */
+export function exposureTime(seconds: number): string {
+  return seconds >= 0.3 ? `${Number(seconds.toFixed(1))} s` : `1/${Math.round(1 / seconds)} s`;
+}
+
 function exposureSettings(camera: CameraFacts): string | undefined {
   const parts: string[] = [];
   if (camera.iso) parts.push(`ISO ${camera.iso}`);
   if (camera.exposureTime) {
-    parts.push(camera.exposureTime >= 1 ? `${camera.exposureTime} s` : `1/${Math.round(1 / camera.exposureTime)} s`);
+    parts.push(exposureTime(camera.exposureTime));
   }
   if (camera.fNumber) parts.push(`f/${camera.fNumber}`);
   if (camera.focalLength) parts.push(`${camera.focalLength} mm`);
@@ -74,9 +82,12 @@ function textSentence(f: Analysis, length: Length): string | undefined {
 }
 
 function noun(f: Analysis): string {
-  if (f.uniform && f.palette[0]) return `solid ${f.palette[0].name} image`;
+  // One colour cut out on a transparent ground is a shape (a word mark), not a blank image.
+  if (f.uniform && f.palette[0]) return f.transparentBackground ? `solid ${f.palette[0].name} ${KIND_NOUN[f.kind]}` : `solid ${f.palette[0].name} image`;
   const tone = f.blackAndWhite ? 'black-and-white ' : f.grayscale ? 'grayscale ' : '';
-  return `${tone}${KIND_NOUN[f.kind]}`;
+  // What was recognised leads every length, alt included: "photo of two people and a dog".
+  const subject = subjectPhrase(f.objects);
+  return `${tone}${KIND_NOUN[f.kind]}${subject ? ` of ${subject}` : ''}`;
 }
 
 function leadSentence(f: Analysis, length: Length): string {
@@ -92,14 +103,21 @@ function leadSentence(f: Analysis, length: Length): string {
   return `${sentence}.`;
 }
 
-function colourPhrase(palette: readonly PaletteColour[], withShares: boolean): string | undefined {
+function colourPhrase(palette: readonly PaletteColour[], withShares: boolean, accent: PaletteColour | null = null): string | undefined {
   const main = palette.filter((c) => c.share >= 0.1);
   const minor = palette.filter((c) => c.share < 0.1);
   if (main.length === 0) return undefined;
   const name = (c: PaletteColour) => (withShares ? `${c.name} (${percent(c.share)})` : c.name);
   let phrase = `mostly ${joinAnd(main.map(name))}`;
   if (minor.length) phrase += `, with some ${joinAnd(minor.map(name))}`;
+  // A strongly saturated colour is what the eye goes to, however small.
+  if (accent) phrase += `, and a touch of ${accent.name}`;
   return phrase;
+}
+
+/** Where the colours are in a photo: "light blue above, green below". */
+function layoutPhrase(f: Analysis): string | undefined {
+  return f.kind === 'photo' && f.layout ? `${f.layout.top} above, ${f.layout.bottom} below` : undefined;
 }
 
 /** "bright and sharp", "dark, high-contrast and slightly soft" ... only what was measured. */
@@ -108,34 +126,47 @@ function qualityPhrase(f: Analysis, length: Length): string | undefined {
   if (f.brightness !== 'balanced' || length === 'detailed') parts.push(f.brightness === 'balanced' ? 'medium brightness' : f.brightness);
   if (f.contrast !== 'moderate' || length === 'detailed') parts.push(`${f.contrast}-contrast`);
   // Any image can be blurred; calling a flat graphic "sharp" says nothing.
-  if (f.sharpness && (f.kind === 'photo' || f.sharpness !== 'sharp' || length === 'detailed')) {
+  if (f.motionBlur) parts.push(`blurred by ${f.motionBlur} motion`);
+  else if (f.sharpness && (f.kind === 'photo' || f.sharpness !== 'sharp' || length === 'detailed')) {
     parts.push(f.sharpness === 'soft' ? 'slightly soft' : f.sharpness);
   }
   if (f.temperature !== 'neutral' && (f.kind === 'photo' || length === 'detailed')) parts.push(`${f.temperature}-toned`);
   return parts.length ? joinAnd(parts) : undefined;
 }
 
+/** Clipping only where it cuts into a subject: a black sky or a white page is no fault. */
 function exposureWarnings(f: Analysis): string | undefined {
   if (f.kind !== 'photo') return undefined;
   const notes: string[] = [];
-  if (f.overexposedShare >= 0.05) notes.push(`${percent(f.overexposedShare)} of it is blown-out white`);
-  if (f.underexposedShare >= 0.05) notes.push(`${percent(f.underexposedShare)} is crushed black`);
+  if (f.clippedHighlights >= 0.06) notes.push(`${percent(f.clippedHighlights)} of it is blown-out white`);
+  if (f.clippedShadows >= 0.06) notes.push(`${percent(f.clippedShadows)} is crushed black`);
   return notes.length ? `${capitalise(joinAnd(notes))}.` : undefined;
 }
 
+/** Fully transparent (alpha 0) and translucent are told apart; under 1% is not worth saying. */
 function transparencySentence(f: Analysis): string | undefined {
-  if (!f.hasAlpha || f.transparentShare === 0) return undefined;
-  return f.transparentShare >= 0.99 ? 'It is fully transparent.' : `About ${percent(f.transparentShare)} of it is transparent.`;
+  if (!f.hasAlpha) return undefined;
+  if (f.transparentShare >= 0.99) return 'It is fully transparent.';
+  const parts: string[] = [];
+  if (f.transparentShare >= 0.01) {
+    parts.push(
+      f.transparentBackground
+        ? `It has a transparent background (${percent(f.transparentShare)} of it is transparent)`
+        : `About ${percent(f.transparentShare)} of it is transparent`,
+    );
+  }
+  if (f.translucentShare >= 0.05) parts.push(`${percent(f.translucentShare)} is translucent`);
+  return parts.length ? `${joinAnd(parts)}.` : undefined;
 }
 
 function paragraph(f: Analysis, length: Length): string {
   const sentences: Array<string | undefined> = [leadSentence(f, length)];
   if (f.animated) sentences.push('It is an animated PNG; this describes its first frame.');
   const text = textSentence(f, length);
-  const textFirst = f.kind === 'document' || f.kind === 'screenshot';
+  const textFirst = f.kind === 'document' || f.kind === 'screenshot' || f.kind === 'chart' || f.kind === 'diagram';
   if (text && textFirst) sentences.push(text);
 
-  const colours = f.uniform || f.grayscale ? undefined : colourPhrase(f.palette, length === 'detailed');
+  const colours = f.uniform || f.grayscale ? undefined : [layoutPhrase(f), colourPhrase(f.palette, length === 'detailed', f.accent)].filter(Boolean).join('; ') || undefined;
   const quality = f.uniform || f.transparentShare >= 0.99 ? undefined : qualityPhrase(f, length);
   if (colours && quality) sentences.push(`${capitalise(colours)}; ${quality}.`);
   else if (colours || quality) sentences.push(`${capitalise((colours ?? quality)!)}.`);
@@ -151,6 +182,8 @@ function paragraph(f: Analysis, length: Length): string {
       sentences.push(`Location: ${camera.location.latitude.toFixed(5)}, ${camera.location.longitude.toFixed(5)}.`);
     } else if (camera?.hasLocation) {
       sentences.push('The file carries location data.');
+    } else if (camera?.locationUnreadable) {
+      sentences.push('The file carries location data (unreadable).');
     }
     const file = [`${f.bitDepth}-bit ${FORMAT[f.format]}`];
     if (f.progressive) file.push(f.format === 'png' ? 'interlaced' : 'progressive');
@@ -163,7 +196,7 @@ function paragraph(f: Analysis, length: Length): string {
 function altText(f: Analysis): string {
   const what = capitalise(noun(f));
   const text = f.text.lines.map((l) => l.text).join(' / ');
-  const colours = f.uniform || f.grayscale ? undefined : colourPhrase(f.palette.slice(0, 2), false);
+  const colours = f.uniform || f.grayscale ? undefined : colourPhrase(f.palette.slice(0, 2), false, f.accent);
   const candidates = [
     [what, colours, text && `text ${quote(text, 60)}`],
     [what, text && `text ${quote(text, 60)}`],
