@@ -92,7 +92,7 @@ export const AnalysisSchema = z.object({
   layout: z
     .object({ top: z.string(), bottom: z.string() })
     .nullable()
-    .describe('The colour names of the top and bottom thirds, each covering at least 40% of its third, when they differ; else null.'),
+    .describe('The colour names of the top and bottom thirds, each covering at least 40% of its third, when they clearly differ (a gray and a colour, hues 30 degrees apart, or L* 25 apart); else null.'),
   uniform: z.boolean().describe('One colour covers the image without visible variation.'),
   grayscale: z.boolean().describe('Almost no pixel has visible colour (under 0.2% with Lab chroma over 12).'),
   blackAndWhite: z.boolean().describe('Grayscale, and almost every pixel near black or white.'),

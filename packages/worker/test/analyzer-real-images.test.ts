@@ -15,16 +15,24 @@ import { readsAsWords } from '../src/analyzer/ocr.js';
  */
 const real = suite('offline analyzer on real images: transparency, sharpness, kind, OCR, light, colour, EXIF');
 const ocrEngine = new OcrEngine();
-const images = new Map<string, LabelledImage>();
+let fetched: Map<string, LabelledImage> | Error | undefined;
 
-real.before(() => {
-  // Fails here, with the reason, when the Debian packages cannot be fetched.
-  for (const image of labelledImages()) images.set(image.id, image);
-});
+/** The set, fetched once on first use: each test fails with the reason when the packages cannot be had. */
+function images(): Map<string, LabelledImage> {
+  if (fetched === undefined) {
+    try {
+      fetched = new Map(labelledImages().map((image) => [image.id, image]));
+    } catch (err) {
+      fetched = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  if (fetched instanceof Error) throw fetched;
+  return fetched;
+}
 real.after(() => ocrEngine.close());
 
 async function bytesOf(id: string): Promise<Buffer> {
-  const image = images.get(id);
+  const image = images().get(id);
   if (!image) throw new Error(`no labelled image ${id}`);
   const bytes = await readFile(image.file);
   return image.file.endsWith('.webp') ? sharp(bytes).png().toBuffer() : bytes;
@@ -38,8 +46,8 @@ async function analyse(id: string, bytes?: Buffer): Promise<{ facts: Analysis; t
 }
 
 real('the fetched images are the labelled ones, and a Qt resource member reads back by name', async () => {
-  assert.is(images.size, readLabels().length);
-  assert.ok(images.size >= 40);
+  assert.is(images().size, readLabels().length);
+  assert.ok(images().size >= 40);
   assert.ok(readLabels().filter((l) => l.coco_subject).length >= 20);
   const bundle = Buffer.alloc(0);
   assert.throws(() => readRccMember(bundle, '/a'), /not a Qt resource bundle/);

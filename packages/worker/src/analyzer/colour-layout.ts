@@ -1,5 +1,5 @@
 import type { PaletteColour } from '@depict/contract';
-import { nameOf } from './colour-names.js';
+import { labOfName, nameOf } from './colour-names.js';
 import { chroma, deltaE, hexOf, labToRgb, rgbOfHex, rgbToLab, type Lab } from './colour-space.js';
 import type { DecodedImage } from './decode.js';
 import type { LabSamples } from './palette.js';
@@ -10,6 +10,23 @@ const ACCENT_CHROMA = 45;
 const MIN_ACCENT_SHARE = 0.005;
 /** An accent this near a palette colour is that colour again ("dark red" beside "red"). */
 const SAME_COLOUR_DELTA_E = 25;
+/**
+ * Top and bottom colours are worth telling apart when one is a gray and the other is not,
+ * their hues are this far apart, or their lightness this far; otherwise it is one colour
+ * told twice ("dark olive green above, olive below").
+ */
+const DISTINCT_HUE_DEGREES = 30;
+const DISTINCT_LIGHTNESS = 25;
+const GRAY_CHROMA = 10;
+
+function distinct(a: Lab, b: Lab): boolean {
+  const grayA = chroma(a) < GRAY_CHROMA;
+  const grayB = chroma(b) < GRAY_CHROMA;
+  if (grayA !== grayB || Math.abs(a.l - b.l) >= DISTINCT_LIGHTNESS) return true;
+  if (grayA) return false;
+  const hue = Math.abs(Math.atan2(a.b, a.a) - Math.atan2(b.b, b.a)) * (180 / Math.PI);
+  return Math.min(hue, 360 - hue) >= DISTINCT_HUE_DEGREES;
+}
 /** A region's colour must cover this much of it to say the region is that colour. */
 const MIN_REGION_SHARE = 0.4;
 const OPAQUE_ALPHA = 128;
@@ -64,12 +81,14 @@ function bandColour(image: DecodedImage, fromRow: number, toRow: number): string
 
 /**
  * Where the colours are: the colour of the top third and of the bottom third, when each
- * is mostly one colour and they differ ("light blue above, green below").
+ * is mostly one colour and the two clearly differ ("light blue above, green below").
  */
 export function colourLayout(image: DecodedImage): { top: string; bottom: string } | null {
   const third = Math.floor(image.height / 3);
   if (third < 2) return null;
   const top = bandColour(image, 0, third);
   const bottom = bandColour(image, image.height - third, image.height);
-  return top && bottom && top !== bottom ? { top, bottom } : null;
+  if (!top || !bottom || top === bottom) return null;
+  const [a, b] = [labOfName(top), labOfName(bottom)];
+  return a && b && distinct(a, b) ? { top, bottom } : null;
 }

@@ -103,3 +103,8 @@ export function nameOf(colour: Lab): string {
   }
   return best.name;
 }
+
+/** The Lab value a colour name stands for (undefined for a name not in the list). */
+export function labOfName(name: string): Lab | undefined {
+  return NAMED_LAB.find((e) => e.name === name)?.lab;
+}
