@@ -57,6 +57,8 @@ const VANISHED = 0.03;
 /** ...when the one across from it holds at least this share. */
 const DOMINANT = 0.5;
 const MIN_MOTION_EDGES = 0.001;
+/** Strong-edge share below which one orientation's absence says nothing (a smeared boat: 0.013; a blurred landscape: 0.0015). */
+const MIN_VANISHED_EDGES = 0.005;
 /** A thumbnail has too few edges of each orientation to tell a direction. */
 const MIN_MOTION_SIDE = 256;
 /** Both orientations of a pair need this share of the strong edges to be compared... */
@@ -165,7 +167,7 @@ export function measureTexture(image: DecodedImage): TextureStats {
     textRows: textRowBands(luma, width, height),
     motionBlur:
       Math.min(width, height) >= MIN_MOTION_SIDE && strong / inner >= MIN_MOTION_EDGES && (score ?? 0) < 1.25
-        ? motionOf(orientations, along1, along2, strong)
+        ? motionOf(orientations, along1, along2, strong, strong / inner)
         : null,
     flatShare: total > 1 ? flat / ((width - 1) * (height - 1) || 1) : 1,
     smoothShare: total > 1 ? (flat + smooth) / ((width - 1) * (height - 1) || 1) : 1,
@@ -184,10 +186,12 @@ function near(a: number, b: number): boolean {
   return Math.abs((a >> 16) - (b >> 16)) <= 2 && Math.abs(((a >> 8) & 255) - ((b >> 8) & 255)) <= 2 && Math.abs((a & 255) - (b & 255)) <= 2;
 }
 
-function motionOf(orientations: readonly number[], along1: readonly number[], along2: readonly number[], strong: number): TextureStats['motionBlur'] {
+function motionOf(orientations: readonly number[], along1: readonly number[], along2: readonly number[], strong: number, strongShare: number): TextureStats['motionBlur'] {
   for (let i = 0; i < 4; i++) {
     const j = ACROSS[i]!;
-    if (orientations[i]! / strong < VANISHED && orientations[j]! / strong >= DOMINANT) return MOTION_ALONG[i]!;
+    // An orientation gone entirely is motion only where strong edges are many: with few, a scene
+    // whose edges run one way (a horizon) loses the others to any blur.
+    if (strongShare >= MIN_VANISHED_EDGES && orientations[i]! / strong < VANISHED && orientations[j]! / strong >= DOMINANT) return MOTION_ALONG[i]!;
     if (orientations[i]! / strong >= MIN_ORIENTATION && orientations[j]! / strong >= MIN_ORIENTATION) {
       const mine = along2[i]! / (along1[i]! || 1);
       const theirs = along2[j]! / (along1[j]! || 1);
