@@ -1,87 +1,14 @@
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sharp } from '../../../test-support/images.js';
-import { tempDir } from '../../../test-support/processes.js';
-import {
-  ALT_TEXT_MAX,
-  AnalysisSchema,
-  OcrEngine,
-  analyzeImage,
-  describeFacts,
-  type Analysis,
-  type AnalyzeOptions,
-} from '../src/analyzer/index.js';
+import { ALT_TEXT_MAX, describeFacts, type Analysis } from '../src/analyzer/index.js';
+import { caseCorpus, photoLike, svg } from './case-images.js';
+import { assertHonest, coloursNamed } from './honesty.js';
 
 /** Issue 3's accuracy cases: images the test makes, whose truth it knows. */
 const accuracy = suite('analyzer accuracy: EXIF, text, sharpness, kinds, honesty');
-const ocrEngine = new OcrEngine();
-let dir: { path: string; remove: () => Promise<void> };
-
-accuracy.before(async () => {
-  dir = await tempDir('depict-accuracy-');
-});
-accuracy.after(async () => {
-  await ocrEngine.close();
-  await dir.remove();
-});
-
-const analysed: Array<{ name: string; facts: Analysis }> = [];
-
-async function analyse(name: string, bytes: Buffer, options: AnalyzeOptions = {}): Promise<Analysis> {
-  const file = path.join(dir.path, name);
-  await writeFile(file, bytes);
-  const facts = await analyzeImage(file, { ocrEngine, ...options });
-  AnalysisSchema.parse(facts);
-  analysed.push({ name, facts });
-  return facts;
-}
-
-interface CaseImage {
-  readonly bytes: () => Promise<Buffer>;
-  readonly facts: () => Promise<Analysis>;
-}
-
-/** Every case's image: the checks that span them all analyse any not analysed yet. */
-const corpus: CaseImage[] = [];
-
-/**
- * A case's image, made and analysed once, when first asked for. The checks over every
- * image (alt text, honesty) ask for all of them, so they do not rely on the cases before
- * them having run.
- */
-function caseImage(name: string, make: () => Promise<Buffer>, options: AnalyzeOptions = {}): CaseImage {
-  let bytes: Promise<Buffer> | undefined;
-  let facts: Promise<Analysis> | undefined;
-  const image: CaseImage = {
-    bytes: () => (bytes ??= make()),
-    facts: () => (facts ??= image.bytes().then((b) => analyse(name, b, options))),
-  };
-  corpus.push(image);
-  return image;
-}
-
-const svg = (width: number, height: number, body: string) =>
-  Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${body}</svg>`);
-
-/** A photo-like scene: sky, hills, a sun, and fine texture everywhere. */
-async function photoLike(width = 900, height = 600): Promise<Buffer> {
-  const scene = await sharp(
-    svg(width, height, `
-      <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#4a90d9"/><stop offset="1" stop-color="#bfe0f7"/></linearGradient></defs>
-      <rect width="100%" height="100%" fill="url(#sky)"/>
-      <path d="M0 ${height * 0.65} Q ${width * 0.3} ${height * 0.45} ${width * 0.6} ${height * 0.62} T ${width} ${height * 0.58} V ${height} H 0 Z" fill="#3d7a3a"/>
-      <circle cx="${width * 0.78}" cy="${height * 0.22}" r="${height * 0.08}" fill="#ffd54a"/>
-      <rect x="${width * 0.15}" y="${height * 0.5}" width="${width * 0.12}" height="${height * 0.25}" fill="#8b4a2b"/>`),
-  )
-    .png()
-    .toBuffer();
-  const grain = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 18 } } })
-    .png()
-    .toBuffer();
-  return sharp(scene).composite([{ input: grain, blend: 'overlay' }]).jpeg({ quality: 92 }).toBuffer();
-}
+const { caseImage, corpus, analysed, close } = caseCorpus('depict-accuracy-');
+accuracy.after(close);
 
 const iphone = caseImage('iphone.jpg', async () => {
   const stored = await sharp(await photoLike(600, 400))
@@ -339,53 +266,8 @@ accuracy('alt text is never longer than 125 characters', async () => {
 
 accuracy('no description states a fact that is not in details.analysis', async () => {
   for (const image of corpus) await image.facts();
-  // Colour names come from the palette, the accent and the layout of the image (issue 19).
-  const named = (f: Analysis) => [...f.palette.map((c) => c.name), ...(f.accent ? [f.accent.name] : []), ...(f.layout ? [f.layout.top, f.layout.bottom] : [])];
-  const palette = new Set(analysed.flatMap(({ facts }) => named(facts)));
-  for (const { name, facts } of analysed) {
-    for (const length of ['alt', 'normal', 'detailed'] as const) {
-      const text = describeFacts(facts, length);
-      const quoted = [...text.matchAll(/"([^"]+)"/g)].map((m) => m[1]!.replace(/…$/, ''));
-      const lines = facts.text.lines.map((l) => l.text).join(' / ');
-      for (const q of quoted) assert.ok(lines.includes(q), `${name}/${length}: quoted "${q}" not read from the image`);
-      // Numbers: sizes, megapixels, shares, EXIF values and coordinates, nothing else.
-      const allowed = new Set<string>([
-        String(facts.width), String(facts.height), facts.megapixels.toFixed(1), '0.1', String(facts.bitDepth),
-        ...facts.palette.map((c) => String(Math.round(c.share * 100))),
-        String(Math.round(facts.transparentShare * 100)),
-        String(Math.round(facts.overexposedShare * 100)),
-        String(Math.round(facts.underexposedShare * 100)),
-        String(Math.round(facts.clippedHighlights * 100)),
-        String(Math.round(facts.clippedShadows * 100)),
-        String(Math.round(facts.translucentShare * 100)),
-      ]);
-      const cam = facts.camera;
-      if (cam?.takenAt) {
-        const [y, m, d] = cam.takenAt.slice(0, 10).split('-');
-        allowed.add(y!).add(String(Number(d))).add(String(Number(m)));
-      }
-      for (const v of [cam?.iso, cam?.fNumber, cam?.focalLength, cam?.exposureTime && Math.round(1 / cam.exposureTime), cam?.exposureTime && Number(cam.exposureTime.toFixed(1)), 1]) {
-        if (v) allowed.add(String(v));
-      }
-      for (const name of [cam?.make, cam?.model, cam?.lens, cam?.software]) {
-        for (const n of name?.match(/\d+(\.\d+)?/g) ?? []) allowed.add(n);
-      }
-      if (cam?.location) allowed.add(cam.location.latitude.toFixed(5)).add(cam.location.longitude.toFixed(5));
-      const withoutQuotes = text.replace(/"[^"]*"/g, '').replace(/\b\d+(\.\d+)? MP\b/, (m) => m.replace(' MP', ''));
-      for (const n of withoutQuotes.match(/-?\d+(\.\d+)?/g) ?? []) {
-        assert.ok(allowed.has(n) || allowed.has(n.replace(/^-/, '')), `${name}/${length}: ${n} in "${text}"`);
-      }
-      // Colour words only when measured in this image.
-      for (const colour of palette) {
-        if (new RegExp(`\\b${colour}\\b`).test(text.replace(/"[^"]*"/g, ''))) {
-          assert.ok(
-            named(facts).some((c) => c === colour || c.includes(colour)) || (facts.uniform && facts.palette[0]?.name.includes(colour)),
-            `${name}/${length}: ${colour} in "${text}"`,
-          );
-        }
-      }
-    }
-  }
+  const palette = new Set(analysed.flatMap(({ facts }) => coloursNamed(facts)));
+  for (const { name, facts } of analysed) assertHonest(name, facts, palette);
 });
 
 accuracy.run();
