@@ -17,7 +17,7 @@ const attempt = {
   finished_at: UPDATED,
   outcome: 'done',
   error: null,
-  describer: 'depict-analyzer@0.1.0',
+  describer: 'depict-analyzer@0.2.0',
   model_calls: 0,
 };
 
@@ -70,7 +70,7 @@ export const SUCCESS_EXAMPLES: Record<string, Record<string, unknown>> = {
       job_id: JOB_ID,
       status: 'done',
       description: 'A landscape illustration, 640 x 480 (0.3 MP), JPEG. Mostly sky blue and sea green, with some gold.',
-      _generated_by: 'depict-analyzer@0.1.0',
+      _generated_by: 'depict-analyzer@0.2.0',
       details: { analysis, attempts: [attempt] },
       created_at: CREATED,
       completed_at: UPDATED,
@@ -123,5 +123,5 @@ export const SUCCESS_EXAMPLES: Record<string, Record<string, unknown>> = {
     },
   },
   metrics: { '200': '# HELP depict_jobs Jobs in the job store by status.\n# TYPE depict_jobs gauge\ndepict_jobs{status="queued"} 2\ndepict_jobs{status="done"} 40\n' },
-  openapi: { '200': { openapi: '3.1.0', info: { title: 'Depict', version: '0.1.0' }, paths: {} } },
+  openapi: { '200': { openapi: '3.1.0', info: { title: 'Depict', version: '0.2.0' }, paths: {} } },
 };
