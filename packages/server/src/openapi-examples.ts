@@ -21,6 +21,7 @@ const attempt = {
   model_calls: 0,
 };
 
+/** A real analysis of a 640 x 480 JPEG scene (sky, grass, a sun), OCR off. */
 const analysis = {
   format: 'jpeg',
   width: 640,
@@ -33,11 +34,18 @@ const analysis = {
   animated: false,
   hasAlpha: false,
   transparentShare: 0,
+  translucentShare: 0,
+  transparentBackground: false,
   palette: [
     { name: 'sky blue', hex: '#87ceea', share: 0.574 },
     { name: 'sea green', hex: '#2e8a57', share: 0.398 },
     { name: 'gold', hex: '#fdd703', share: 0.024 },
   ],
+  accent: null,
+  layout: {
+    top: 'sky blue',
+    bottom: 'sea green',
+  },
   uniform: false,
   grayscale: false,
   blackAndWhite: false,
@@ -49,14 +57,26 @@ const analysis = {
   contrast: 'moderate',
   underexposedShare: 0,
   overexposedShare: 0,
-  sharpnessScore: 1.49,
-  sharpness: 'sharp',
+  clippedHighlights: 0,
+  clippedShadows: 0,
+  sharpnessScore: null,
+  sharpness: null,
+  motionBlur: null,
   colourCount: 7,
   flatShare: 0.962,
+  smoothShare: 0.973,
   edgeShare: 0.0026,
+  lineShare: 0.0026,
+  textRows: 0,
   camera: null,
-  text: { ocr: 'off', lines: [], words: 0 },
+  text: {
+    ocr: 'off',
+    lines: [],
+    words: 0,
+  },
   kind: 'illustration',
+  objects: [],
+  people: 0,
 };
 
 const queuedStatus = { job_id: JOB_ID, status: 'queued', created_at: CREATED, updated_at: CREATED };

@@ -196,7 +196,7 @@ api('details read as words: kind, size, colour swatches with names and shares, c
   await page.waitForSelector(`${card}[data-status="done"]`, { timeout: 30_000 });
   await page.click(`${card} .details > summary`);
   const facts = await page.$$eval(`${card} .fact-list dt`, (dts) => Object.fromEntries(dts.map((dt) => [dt.textContent, (dt.nextElementSibling as HTMLElement).innerText])));
-  assert.is(facts['Size'], '640 × 320 px, JPEG, panorama');
+  assert.is(facts['Size'], '640 × 320 px, JPEG, wide');
   assert.ok(facts['Kind'], 'a kind');
   assert.match(facts['Camera'] ?? '', /^Canon EOS R5 — f\/1\.6, 1\/250 s$/);
   assert.is(facts['Taken'], '3 May 2024 at 14:22');
