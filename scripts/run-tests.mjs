@@ -22,25 +22,20 @@ const TIMES_FILE = path.join(root, 'scripts', 'test-times.json');
 /**
  * Files that run again with the job store on the machine's PostgreSQL
  * (DEPICT_TEST_STORE=postgres; a schema per stack). The job store's own test runs every
- * query and transition on both dialects; these are the end-to-end paths whose reads and
- * writes are the store's: submit and read, lists and cursors, events, dead letters and
- * retries, webhooks' outbox, idempotency keys, model-call accounting, the usage ledger,
- * stats and metrics, the reconciler, and the SDK over all of them. The rest (limits,
- * refusals, Redis outages, crashes, the browser, the clients' documents and examples) do
- * the same on either store, and run once.
+ * query and transition on both dialects (claims and leases, endings, dead letters, the
+ * usage ledger, model calls, retention, the webhook outbox); these are the end-to-end
+ * paths over it: submit and read, lists and cursors, events, idempotency keys and the
+ * content cache, webhooks, retries, usage in /stats, and the SDK over all of them. The
+ * rest (limits, refusals, Redis outages, crashes, the browser, the clients' documents and
+ * examples) do the same on either store, and run once.
  */
 const POSTGRES_FILES = [
   'server/test/api.test.ts',
   'server/test/jobs-api.test.ts',
   'server/test/events.test.ts',
-  'server/test/queued.test.ts',
   'server/test/idempotency-cache.test.ts',
-  'server/test/batch-retry.test.ts',
   'server/test/webhooks.test.ts',
-  'server/test/metrics.test.ts',
   'worker/test/dead-letters.test.ts',
-  'worker/test/model-calls.test.ts',
-  'worker/test/reconciler.test.ts',
   'worker/test/vision-usage.test.ts',
   'sdk/test/sdk.test.ts',
 ];

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { JobStore } from '@depict/core';
 import { newJob } from './new-job.js';
-import { pass, postgres, sqlite } from './store-backends.js';
+import { now, pass, postgres, sqlite } from './store-backends.js';
 
 /**
  * The store's state machine, on SQLite and on PostgreSQL (the machine's local server,
@@ -149,6 +149,25 @@ for (const backend of [sqlite, postgres]) {
     assert.is(done?.description, 'A red square.');
     assert.equal(done?.details, { a: [1, 2] });
     assert.ok(done?.finishedAt);
+  });
+
+  test('each completion with usage adds to its owner\'s UTC day in the ledger; a model call is counted on its attempt', async () => {
+    const owner = `owner-${backend.name}-${Date.now()}`;
+    const usage = (input: number, cost?: number) => ({ input_tokens: input, output_tokens: 20, total_tokens: input + 20, ...(cost === undefined ? {} : { cost_usd: cost }) });
+    const jobs = [newJob(), newJob(), newJob()].map((j) => ({ ...j, owner }));
+    for (const [i, job] of jobs.entries()) {
+      await store.insert(job);
+      const take = await store.claim(job.jobId, LEASE);
+      assert.ok(await store.recordModelCall(job.jobId, take!.attempts, LEASE.leaseMs));
+      const details = i === 2 ? {} : { usage: usage(100 * (i + 1), i === 0 ? 0.000027 : undefined) };
+      assert.ok(await store.complete(job.jobId, take!.attempts, { description: 'd', generatedBy: 'openai:m', details }));
+    }
+    const day = now().toISOString().slice(0, 10);
+    // The third job reported no usage; the second no cost, which leaves the first's.
+    assert.equal(await store.usageDays(owner, day), [{ day, jobs: 2, inputTokens: 300, outputTokens: 40, costUsd: 0.000027 }]);
+    assert.is(await store.tokensOn(owner, day), 340);
+    assert.is(await store.tokensOn('someone else', day), 0);
+    assert.is((await store.attemptsOf(jobs[0]!.jobId))[0]?.model_calls, 1);
   });
 
   test('fail records the reason; a failed job never comes back', async () => {

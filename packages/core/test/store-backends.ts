@@ -6,7 +6,8 @@ import { tempDir } from '../../../test-support/processes.js';
 
 /** How far the stores' clock is ahead of the real one: a lease runs out by moving it, not by waiting. */
 let ahead = 0;
-const clock = () => new Date(Date.now() + ahead);
+export const now = () => new Date(Date.now() + ahead);
+const clock = now;
 /** Let `ms` pass, as the stores see it. */
 export const pass = (ms: number) => {
   ahead += ms;
