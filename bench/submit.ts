@@ -122,7 +122,10 @@ try {
   })
     .png({ compressionLevel: 0 })
     .toBuffer();
-  const fresh = await new Stack().start({ worker: false });
+  // Their declared sizes (480 MB together) are past UPLOAD_MEMORY_MB's default of 256, which
+  // counts what a body might hold in memory before it is parsed; each upload actually keeps
+  // at most 1 MB in memory, and that is what this measures.
+  const fresh = await new Stack({ UPLOAD_MEMORY_MB: '1024' }).start({ worker: false });
   try {
     const before = await peakRssMb(fresh.server.proc.child.pid!);
     const started = performance.now();
