@@ -20,29 +20,44 @@ start.after(async () => {
   await redis.proc.stop();
 });
 
+/**
+ * Run start.mjs on a port of its own. The port is picked before the server binds it, so
+ * another test's process may take it first: then the server exits (EADDRINUSE), start.mjs
+ * stops, and the run is tried again on another port.
+ */
 async function runStart(env: Record<string, string>): Promise<{ output: string }> {
-  const dir = await tempDir();
-  const port = portToTry();
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/start.mjs')], {
-    cwd: REPO_ROOT,
-    env: baseEnv({ PORT: String(port), REDIS_URL: redis.url, DATA_DIR: dir.path, ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const proc = new Proc('start', child);
-  try {
-    const address = await waitFor('the UI address', () => /open (http:\/\/\S+\/ui)/.exec(proc.output)?.[1], { timeoutMs: 60_000 });
-    assert.is(address, `http://127.0.0.1:${port}/ui`);
-    // At once, no retry: printed means listening.
-    assert.is((await fetch(address)).status, 200, 'the address answers as soon as it is printed');
-    assert.is((await fetch(`http://127.0.0.1:${port}/jobs`)).status, 200);
-    assert.is((await fetch(`http://127.0.0.1:${port}/status/no-such-job`)).status, 404);
-    await waitFor('the server to log its start', () => (proc.output.includes('listening on') ? true : undefined));
-    await new Promise((r) => setTimeout(r, 300));
-  } finally {
-    await proc.stop();
-    await dir.remove();
+  for (let attempt = 1; ; attempt++) {
+    const dir = await tempDir();
+    const port = portToTry();
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/start.mjs')], {
+      cwd: REPO_ROOT,
+      env: baseEnv({ PORT: String(port), REDIS_URL: redis.url, DATA_DIR: dir.path, ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = new Proc('start', child);
+    try {
+      const address = await waitFor(
+        'the UI address',
+        () => /open (http:\/\/\S+\/ui)/.exec(proc.output)?.[1] ?? (proc.running ? undefined : 'exited'),
+        { timeoutMs: 60_000 },
+      );
+      if (address === 'exited') {
+        if (attempt < 5 && /EADDRINUSE/.test(proc.output)) continue;
+        assert.unreachable(`start.mjs exited before it printed the address:\n${proc.output}`);
+      }
+      assert.is(address, `http://127.0.0.1:${port}/ui`);
+      // At once, no retry: printed means listening.
+      assert.is((await fetch(address)).status, 200, 'the address answers as soon as it is printed');
+      assert.is((await fetch(`http://127.0.0.1:${port}/jobs`)).status, 200);
+      assert.is((await fetch(`http://127.0.0.1:${port}/status/no-such-job`)).status, 404);
+      await waitFor('the server to log its start', () => (proc.output.includes('listening on') ? true : undefined));
+      await new Promise((r) => setTimeout(r, 300));
+      return { output: proc.output };
+    } finally {
+      await proc.stop();
+      await dir.remove();
+    }
   }
-  return { output: proc.output };
 }
 
 start('the address once the server listens; no line per request at the default LOG_LEVEL', async () => {
