@@ -161,14 +161,22 @@ function ensureSystemPackages(needBrowser, needClients) {
 }
 
 /**
- * Files that cannot share the machine. The browser test drives Chromium against four
- * stacks at once, and its waits for a page to change are timed in the browser, where a
- * starved renderer misses them. Two are measurements: the server's decode-limits test
- * times small submits while its own costly proofs take every thread, and store-outage
- * times submits through a PostgreSQL cut and freeze; with other files beside them they
- * measure the other files.
+ * Files that cannot share the machine with other stacks. Two are measurements: the
+ * server's decode-limits test times small submits while its own costly proofs take every
+ * thread, and store-outage times submits through a PostgreSQL cut and freeze; with other
+ * files beside them they measure the other files. They run first, each by itself.
  */
-const runsAlone = (label) => /ui-browser|server\/test\/decode-limits|store-outage/.test(label);
+const isMeasurement = (label) => /server\/test\/decode-limits|store-outage/.test(label);
+
+/**
+ * The browser files drive Chromium against stacks of their own, and their waits for a
+ * page to change are timed in the browser, where a renderer starved by other stacks
+ * misses them. They run one at a time, with one companion beside them: the files that
+ * only compute in their own process (the analyzer's, no stack, no timing), which would
+ * otherwise leave the second core idle meanwhile.
+ */
+const isBrowser = (label) => /ui-browser/.test(label);
+const isCompanion = (label) => /worker\/test\/(analyzer-quality|analyzer-real-images|analyzer-accuracy|decode|recognition-judge)\.test\.ts$/.test(label);
 
 const TYPECHECK = 'tsc -p tsconfig.test.json';
 
@@ -186,25 +194,45 @@ function recordedTimes() {
   }
 }
 
-/** Run the tasks, JOBS at a time, longest first; those that run alone first, each by itself. */
+/**
+ * Run the tasks, JOBS at a time, longest first: the measurements first, each by itself;
+ * then the browser files one at a time with a companion lane beside them; then the rest.
+ */
 async function runAll(tasks, times) {
   // A file not yet timed is put among the long ones: guessing short could leave it last.
   const guess = Math.max(0, ...Object.values(times));
   const seconds = (t) => times[t.label] ?? guess;
-  const alone = tasks.filter((t) => runsAlone(t.label));
-  const shared = tasks.filter((t) => !runsAlone(t.label)).sort((a, b) => seconds(b) - seconds(a));
+  const measurements = tasks.filter((t) => isMeasurement(t.label));
+  const browser = tasks.filter((t) => isBrowser(t.label));
+  const queue = tasks.filter((t) => !isMeasurement(t.label) && !isBrowser(t.label)).sort((a, b) => seconds(b) - seconds(a));
   const results = new Map();
   const report = (r) => {
     results.set(r.file, r);
     console.log(`\n=== ${r.file} (${r.seconds.toFixed(1)} s)`);
     process.stdout.write(r.output.endsWith('\n') || r.output === '' ? r.output : `${r.output}\n`);
   };
-  for (const task of alone) report(await task.run());
-  let next = 0;
-  const lane = async () => {
-    while (next < shared.length) report(await shared[next++].run());
+  /** The next task a lane may take: while the browser files run, only a companion. */
+  let browserRunning = browser.length > 0;
+  const take = () => {
+    const index = browserRunning ? queue.findIndex((t) => isCompanion(t.label)) : 0;
+    return index < 0 ? undefined : queue.splice(index, 1)[0];
   };
-  await Promise.all(Array.from({ length: Math.min(JOBS, shared.length) }, lane));
+  for (const task of measurements) report(await task.run());
+  let browserDone;
+  const browserFinished = new Promise((resolve) => (browserDone = resolve));
+  const lane = async () => {
+    for (;;) {
+      const task = take();
+      if (task) report(await task.run());
+      else if (browserRunning) await browserFinished;
+      else return;
+    }
+  };
+  const companion = lane();
+  for (const task of browser) report(await task.run());
+  browserRunning = false;
+  browserDone();
+  await Promise.all([companion, ...Array.from({ length: Math.max(0, Math.min(JOBS, queue.length + 1) - 1) }, lane)]);
   // The summary in the suite's own order, whatever order the files ended in.
   return tasks.map((t) => results.get(t.label));
 }
@@ -226,8 +254,8 @@ if (passes.postgres) {
   for (const file of files.filter(onPostgres)) tasks.push({ label: `${file} [postgres]`, run: () => runFile(file, 'postgres') });
 }
 const wallStarted = Date.now();
-const aloneLabels = tasks.filter((t) => runsAlone(t.label)).map((t) => t.label);
-console.log(`running ${tasks.length} tasks, ${JOBS} at a time${aloneLabels.length ? `, after ${aloneLabels.join(', ')} alone` : ''}`);
+const first = tasks.filter((t) => isMeasurement(t.label) || isBrowser(t.label)).map((t) => t.label);
+console.log(`running ${tasks.length} tasks, ${JOBS} at a time${first.length ? `, after ${first.join(', ')} (the browser files beside the analyzer's)` : ''}`);
 const results = await runAll(tasks, recordedTimes());
 const wallSeconds = (Date.now() - wallStarted) / 1000;
 
