@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { downloadDeb } from './apt-package.js';
 import { readRccMember } from './labelled-images.js';
 
 const run = promisify(execFile);
@@ -18,19 +19,6 @@ export const IMAGE_CACHE = process.env.DEPICT_IMAGE_CACHE ?? path.join(os.tmpdir
 
 const unpacking = new Map<string, Promise<string>>();
 
-async function download(pkg: string, into: string): Promise<string> {
-  try {
-    await run('apt-get', ['download', pkg], { cwd: into, maxBuffer: 1 << 24 });
-  } catch {
-    // A fresh machine has no package lists yet.
-    await run('apt-get', ['update'], { maxBuffer: 1 << 24 });
-    await run('apt-get', ['download', pkg], { cwd: into, maxBuffer: 1 << 24 });
-  }
-  const deb = (await readdir(into)).find((f) => f.endsWith('.deb'));
-  if (!deb) throw new Error(`apt-get download ${pkg} left no .deb`);
-  return path.join(into, deb);
-}
-
 /** The folder a package is unpacked in; concurrent callers (and processes) share one unpack. */
 export function unpackedPackage(pkg: string): Promise<string> {
   const root = path.join(IMAGE_CACHE, pkg);
@@ -41,7 +29,7 @@ export function unpackedPackage(pkg: string): Promise<string> {
       await mkdir(IMAGE_CACHE, { recursive: true });
       const work = await mkdtemp(path.join(IMAGE_CACHE, `.${pkg}-`));
       try {
-        const deb = await download(pkg, work);
+        const deb = downloadDeb(pkg, [pkg], work);
         await run('dpkg', ['-x', deb, path.join(work, 'tree')]);
         await rm(deb);
         await mkdir(path.join(work, 'tree', '.complete'));

@@ -9,9 +9,10 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { downloadDeb } from './apt-package.js';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,10 +71,7 @@ function run(cmd: string, args: string[], cwd: string): void {
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60_000 });
 }
 
-/**
- * Downloads and unpacks one package. The exact version first; a point release may have
- * replaced it in the archive, so then the current one, which the sha256 checks still judge.
- */
+/** Downloads and unpacks one package; a newer point release than labelled is still judged by the sha256 checks. */
 function unpack(pkg: string, version: string, dir: string): string {
   // Per process, so test files fetching at once never share a half-written package.
   const work = path.join(dir, `work-${process.pid}`);
@@ -81,40 +79,21 @@ function unpack(pkg: string, version: string, dir: string): string {
   if (existsSync(path.join(target, '.done'))) return target;
   const debs = path.join(work, 'debs');
   mkdirSync(debs, { recursive: true });
-  const tries = [`${pkg}=${version}`, pkg];
-  let updated = false;
-  let lastError: unknown;
-  for (let i = 0; i < tries.length; i++) {
-    try {
-      for (const f of readdirSync(debs)) if (f.startsWith(`${pkg}_`)) rmSync(path.join(debs, f));
-      run('apt-get', ['download', tries[i]!], debs);
-      const deb = readdirSync(debs).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-      if (!deb) throw new Error(`apt-get download ${tries[i]} left no .deb`);
-      rmSync(target, { recursive: true, force: true });
-      mkdirSync(target, { recursive: true });
-      run('dpkg', ['-x', path.join(debs, deb), target], dir);
-      rmSync(path.join(debs, deb));
-      writeFileSync(path.join(target, '.done'), deb);
-      return target;
-    } catch (err) {
-      lastError = err;
-      // A fresh machine has no package lists yet: read them once, then try again.
-      if (!updated) {
-        updated = true;
-        try {
-          run('apt-get', ['update'], dir);
-          i--;
-        } catch {
-          /* the download error below says more */
-        }
-      }
-    }
+  try {
+    const deb = downloadDeb(pkg, [`${pkg}=${version}`, pkg], debs);
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(target, { recursive: true });
+    run('dpkg', ['-x', deb, target], dir);
+    rmSync(deb);
+    writeFileSync(path.join(target, '.done'), path.basename(deb));
+    return target;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new LabelledImagesUnavailable(
+      `cannot fetch the Debian package ${pkg} (${version}) for the labelled image set: ${detail.slice(0, 400)}. ` +
+        'It needs apt-get and dpkg with access to the Debian archive (run as root, or fill DEPICT_IMAGE_CACHE beforehand).',
+    );
   }
-  const detail = lastError instanceof Error ? lastError.message : String(lastError);
-  throw new LabelledImagesUnavailable(
-    `cannot fetch the Debian package ${pkg} (${version}) for the labelled image set: ${detail.slice(0, 400)}. ` +
-      'It needs apt-get and dpkg with access to the Debian archive (run as root, or fill DEPICT_IMAGE_CACHE beforehand).',
-  );
 }
 
 /**

@@ -11,6 +11,7 @@ import { REPO_ROOT } from '@depict/core';
 import type { RateLimit } from './rate-limit.js';
 import { canonicalRequest, requestGate } from './request-gate.js';
 import { UploadSlots } from './upload-slots.js';
+import { UrlFetchSlots } from './url-batch.js';
 import type { AppDeps } from './deps.js';
 import { serverMetrics } from './metrics.js';
 import { buildOpenApiDocument, withServer } from './openapi.js';
@@ -72,7 +73,8 @@ function routes(deps: AppDeps, options: { version: string; rateLimit: RateLimit 
   app.disable('x-powered-by');
   const metrics = serverMetrics(deps);
   const uploads = new UploadSlots(deps.config.uploads);
-  const createContext = ({ req, res }: { req: express.Request; res: express.Response }): Context => ({ ...deps, req, res, uploads });
+  const urlFetches = new UrlFetchSlots(deps.config.uploads.memoryBytes, deps.config.maxUploadBytes);
+  const createContext = ({ req, res }: { req: express.Request; res: express.Response }): Context => ({ ...deps, req, res, uploads, urlFetches });
 
   app.use(metrics.httpTimer);
   // helmet's headers (nosniff, frame and referrer policies...); the CSPs are set per page below.
@@ -105,7 +107,7 @@ function routes(deps: AppDeps, options: { version: string; rateLimit: RateLimit 
     res.end(await metrics.registry.metrics());
   });
 
-  app.post('/submit', ...restSubmit(deps, uploads));
+  app.post('/submit', ...restSubmit(deps, uploads, urlFetches));
   app.get('/events/:job_id', jobEvents(deps));
 
   const trpcMiddleware = (maxBodySize: number) =>

@@ -11,7 +11,6 @@ import { findOwnedJob } from './owned-job.js';
 import { jobStats } from './job-stats.js';
 import { checkTokenQuota } from './token-quota.js';
 import { fetchImage, parseImageUrl } from './url-fetch.js';
-import { urlFetchSlots } from './url-batch.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { publicProcedure, router, uploadProcedure, type Context } from './trpc.js';
 
@@ -47,7 +46,7 @@ export const jobRouter = router({
       // From here on acceptUpload owns the upload, and removes any temporary file whatever happens.
       const { file: saved, filename } = file
         ? { file: await saveFile(ctx, file), filename: cleanFilename(file.name) }
-        : await urlFetchSlots(ctx.config).run(() => fetchImage(ctx, parseImageUrl(urls[0])));
+        : await ctx.urlFetches.run(() => fetchImage(ctx, parseImageUrl(urls[0])));
       return acceptUpload(ctx, {
         file: saved,
         filename,

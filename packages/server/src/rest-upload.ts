@@ -13,7 +13,7 @@ import type { UploadSlots } from './upload-slots.js';
 import { HashingStorage, IN_MEMORY_MAX_BYTES, receivedBy, type ReceivedFile } from './upload-storage.js';
 import { acceptUpload, cleanFilename, idempotencyClaims, submissionFields } from './submission.js';
 import { checkTokenQuota } from './token-quota.js';
-import { fetchAll, URL_FETCHES_AT_ONCE, urlFetchSlots, urlsOf } from './url-batch.js';
+import { fetchAll, URL_FETCHES_AT_ONCE, urlsOf, type UrlFetchSlots } from './url-batch.js';
 import { fetchImage } from './url-fetch.js';
 
 interface Incoming {
@@ -39,7 +39,7 @@ function fromMulterError(err: multer.MulterError, maxBytes: number, maxFiles: nu
  * POST /submit: multer streams the file into the blob store's tmp directory and stops
  * at MAX_UPLOAD_MB while the bytes arrive, then the upload takes the common path.
  */
-export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] {
+export function restSubmit(deps: AppDeps, slots: UploadSlots, urlSlots: UrlFetchSlots): RequestHandler[] {
   const upload = multer({
     storage: new HashingStorage(deps.blobs.tmpDir),
     // Browsers and curl send file names as raw UTF-8, without a charset parameter.
@@ -100,8 +100,6 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
     });
   };
 
-  const urlSlots = urlFetchSlots(deps.config);
-
   const accept = async (req: Request, res: Response, next: NextFunction) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const uploaded: Incoming[] = ((req.files as Express.Multer.File[] | undefined) ?? []).map((f) => ({ name: f.originalname, received: receivedBy(f) }));
@@ -127,6 +125,7 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
       ];
       const good = items.filter((item): item is Incoming => 'received' in item);
       const claims = idempotencyClaims(asked.idempotencyKey, owner, good.map((f) => f.received), asked.options);
+      const claimOf = new Map(good.map((g, i) => [g.received, claims[i]]));
       const accept = ({ name, received }: Incoming) => {
         handedOver.add(received);
         return acceptUpload(deps, {
@@ -134,7 +133,7 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
           filename: cleanFilename(name),
           owner,
           options: asked.options,
-          idempotency: claims[good.findIndex((g) => g.received === received)],
+          idempotency: claimOf.get(received),
           useCache: asked.useCache,
           webhookUrl: asked.webhookUrl,
           log: req.log,
@@ -170,5 +169,7 @@ export function restSubmit(deps: AppDeps, slots: UploadSlots): RequestHandler[] 
   // POST /submit with a JSON body: {"url": "...", ...options}, or {"url": [...]} for a batch.
   const json = express.json({ limit: JSON_SUBMIT_MAX_BYTES });
 
-  return [withinQuota, takeSlot, receive, json, accept];
+  // Without KEY_DAILY_TOKEN_LIMIT there is nothing to look up before the body.
+  const quota = deps.config.keyDailyTokenLimit === undefined ? [] : [withinQuota];
+  return [...quota, takeSlot, receive, json, accept];
 }

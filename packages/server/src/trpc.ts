@@ -7,12 +7,15 @@ import type { AppDeps } from './deps.js';
 import { accessOf, ownerScope } from './auth.js';
 import { limitKey } from './rate-limit.js';
 import type { UploadSlots } from './upload-slots.js';
+import type { UrlFetchSlots } from './url-batch.js';
 
 export interface Context extends AppDeps {
   readonly req: CreateExpressContextOptions['req'];
   readonly res: CreateExpressContextOptions['res'];
   /** Caps on the uploads being received. */
   readonly uploads: UploadSlots;
+  /** Caps on the image URLs being fetched. */
+  readonly urlFetches: UrlFetchSlots;
 }
 
 type TRPCCode = TRPCError['code'];

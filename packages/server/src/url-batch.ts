@@ -60,12 +60,3 @@ export class UrlFetchSlots {
     }
   }
 }
-
-const slotsByConfig = new WeakMap<object, UrlFetchSlots>();
-
-/** The one UrlFetchSlots of a server (of its configuration), shared by the REST and tRPC submits. */
-export function urlFetchSlots(config: { readonly uploads: { readonly memoryBytes: number }; readonly maxUploadBytes: number }): UrlFetchSlots {
-  let slots = slotsByConfig.get(config);
-  if (!slots) slotsByConfig.set(config, (slots = new UrlFetchSlots(config.uploads.memoryBytes, config.maxUploadBytes)));
-  return slots;
-}
