@@ -3,13 +3,31 @@ import { Migrator } from 'kysely/migration';
 import type { Dialect } from './database.js';
 import { migrations } from './migrations/index.js';
 
+/** Tries of a migration on SQLite, where processes starting together may race for it. */
+const SQLITE_TRIES = 5;
+
 /**
- * Bring the schema up to date; run by every process at start (kysely takes a lock, so
- * processes starting together are safe). On PostgreSQL the bookkeeping tables live in
- * the connection's current schema, like the jobs table, so two deployments in two
- * schemas of one database do not see each other's migrations.
+ * Bring the schema up to date; run by every process at start. On PostgreSQL kysely takes
+ * an advisory lock, so processes starting together wait for each other. On SQLite its lock
+ * is a no-op: a server and a worker started together on a new data directory both run
+ * the migrations, and the one that commits second fails (a migration recorded twice, a
+ * stale snapshot). Its transaction is rolled back whole, so it tries again, and then finds
+ * the work done. On PostgreSQL the bookkeeping tables live in the connection's current
+ * schema, like the jobs table, so two deployments in two schemas of one database do not
+ * see each other's migrations.
  */
 export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(db, dialect);
+    } catch (err) {
+      if (dialect !== 'sqlite' || attempt >= SQLITE_TRIES) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
+async function migrateOnce(db: Kysely<any>, dialect: Dialect): Promise<void> {
   let migrationTableSchema: string | undefined;
   if (dialect === 'postgres') {
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
