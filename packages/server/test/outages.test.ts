@@ -34,7 +34,9 @@ outages('a submit while Redis is down is accepted and stored, /ready is 503, and
   assert.match(ready.body.error.message, /redis/);
 
   await stack.startRedisAgain();
-  const result = await waitForResult(stack.url, sent.body.job_id, 30_000);
+  const result = await waitForResult(stack.url, sent.body.job_id, 30_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n${stack.output()}`);
+  });
   assert.is(result.body.status, 'done', stack.output());
   await waitFor('ready again', async () => ((await get(stack.url, '/ready')).status === 200 ? true : undefined));
 });
