@@ -18,7 +18,7 @@ export async function resolve(specifier, context, next) {
 }`;
 
 /**
- * Every module file a fresh Node process (with tsx, as the tests run) loads while
+ * Every module file a fresh Node process (plain Node, as `npm start` runs them) loads while
  * importing `entries`, as paths: ES modules through a resolve hook, CommonJS ones from
  * require.cache (a require inside a CommonJS module passes no ESM hook).
  */
@@ -33,7 +33,7 @@ const cjs = Object.keys(createRequire(import.meta.url).cache);
 const files = esm.filter((url) => url.startsWith('file:')).map((url) => fileURLToPath(url));
 console.log(JSON.stringify([...new Set([...files, ...cjs])]));
 process.exit(0);`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: process.env.HOME },

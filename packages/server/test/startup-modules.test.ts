@@ -17,7 +17,8 @@ const HEAVY = {
   'the openai SDK': /[\\/]node_modules[\\/]openai[\\/]/,
 };
 
-const src = (file: string) => path.join(REPO_ROOT, 'packages', file);
+/** A module as built: what `npm start` runs. */
+const built = (file: string) => path.join(REPO_ROOT, 'packages', file);
 
 function assertNoneLoaded(modules: string[]): void {
   for (const [name, pattern] of Object.entries(HEAVY)) {
@@ -29,15 +30,15 @@ function assertNoneLoaded(modules: string[]): void {
 }
 
 test('the server loads neither a browser bundle nor a client it is not configured for', () => {
-  const modules = modulesLoadedBy([src('server/src/app.ts'), src('server/src/rate-limit.ts'), src('core/src/index.ts'), src('contract/src/index.ts')]);
+  const modules = modulesLoadedBy([built('server/dist/app.js'), built('server/dist/rate-limit.js'), built('core/dist/index.js'), built('contract/dist/index.js')]);
   assert.ok(modules.some((m) => /[\\/]node_modules[\\/]express[\\/]/.test(m)), 'express, at least, is seen');
   assertNoneLoaded(modules);
 });
 
 test('a worker loads no client it is not configured for', () => {
-  // What worker/src/main.ts imports (it starts a worker itself, so it is not imported here).
+  // What worker/dist/main.js imports (it starts a worker itself, so it is not imported here).
   const modules = modulesLoadedBy(
-    ['job-processor.ts', 'describers/select-describer.ts', 'metrics.ts', 'reconciler.ts', 'webhook-sender.ts'].map((f) => src(`worker/src/${f}`)),
+    ['job-processor.js', 'describers/select-describer.js', 'metrics.js', 'reconciler.js', 'webhook-sender.js'].map((f) => built(`worker/dist/${f}`)),
   );
   assert.ok(modules.some((m) => /[\\/]node_modules[\\/]sharp[\\/]/.test(m)), 'sharp, at least, is seen');
   assertNoneLoaded(modules);
@@ -45,7 +46,7 @@ test('a worker loads no client it is not configured for', () => {
 
 test('the check sees what a module loads, as ES module or CommonJS', () => {
   // The controls: the vision describer loads openai (ESM), swagger-ui-dist's index its bundle (CommonJS).
-  const describer = modulesLoadedBy([src('worker/src/describers/openai-describer.ts')]);
+  const describer = modulesLoadedBy([built('worker/dist/describers/openai-describer.js')]);
   assert.ok(describer.some((m) => HEAVY['the openai SDK'].test(m)), 'openai');
   const swagger = modulesLoadedBy([path.join(REPO_ROOT, 'packages/server/node_modules/swagger-ui-dist/index.js')]);
   assert.ok(swagger.some((m) => HEAVY["swagger-ui's browser bundle (about 400 ms)"].test(m)), 'swagger-ui-bundle.js');
