@@ -3,13 +3,16 @@
 // integration tests again with the job store on PostgreSQL, TEST_JOBS files at a time
 // (default 4), and ends with the line CI reads: "N passed, N failed". Each file's
 // output is printed whole when the file ends, so files running together never interleave.
-// Usage: node scripts/run-tests.mjs [--sqlite | --postgres] [--record-times] [filter...]
+// Usage: node scripts/run-tests.mjs [--sqlite | --postgres] [--record-times] [--cpu] [filter...]
 //   filters match file paths; --sqlite or --postgres runs only that pass;
-//   --record-times writes each file's duration to scripts/test-times.json.
+//   --record-times writes each file's duration to scripts/test-times.json;
+//   --cpu runs each file under /usr/bin/time and adds the CPU seconds it and every
+//   process it started and waited for (servers, workers, Redis) spent to the summary.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildTests, emittedPath } from './build-tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FILE_TIMEOUT_MS = 5 * 60_000;
@@ -18,6 +21,8 @@ const filters = args.filter((a) => !a.startsWith('--'));
 const passes = { sqlite: !args.includes('--postgres'), postgres: !args.includes('--sqlite') };
 const JOBS = Math.max(1, Number.parseInt(process.env.TEST_JOBS ?? '4', 10) || 4);
 const TIMES_FILE = path.join(root, 'scripts', 'test-times.json');
+const measureCpu = args.includes('--cpu');
+const CPU_MARK = 'depict-test-cpu';
 
 /**
  * Files that run again with the job store on the machine's PostgreSQL
@@ -83,7 +88,9 @@ function runFile(file, store = 'sqlite') {
   return new Promise((resolve) => {
     const started = Date.now();
     // A group of its own, so that a file killed for its time takes its servers with it.
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    const command = [process.execPath, '--enable-source-maps', emittedPath(file)];
+    if (measureCpu) command.unshift('/usr/bin/time', '-f', `${CPU_MARK} %U %S`);
+    const child = spawn(command[0], command.slice(1), {
       cwd: root,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', DEPICT_TEST_STORE: store },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,7 +118,9 @@ function runFile(file, store = 'sqlite') {
       // A file that printed a clean summary but still exited badly failed somewhere.
       if (failed === 0 && (code !== 0 || signal)) failed = 1;
       const label = store === 'postgres' ? `${file} [postgres]` : file;
-      resolve({ file: label, output, passed, failed, skipped, seconds: (Date.now() - started) / 1000 });
+      const cpu = new RegExp(`^${CPU_MARK} ([\\d.]+) ([\\d.]+)$`, 'm').exec(text);
+      const cpuSeconds = cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined;
+      resolve({ file: label, output, passed, failed, skipped, seconds: (Date.now() - started) / 1000, cpuSeconds });
     });
   });
 }
@@ -254,6 +263,7 @@ if (passes.postgres) {
   for (const file of files.filter(onPostgres)) tasks.push({ label: `${file} [postgres]`, run: () => runFile(file, 'postgres') });
 }
 const wallStarted = Date.now();
+await buildTests(root);
 const first = tasks.filter((t) => isMeasurement(t.label) || isBrowser(t.label)).map((t) => t.label);
 console.log(`running ${tasks.length} tasks, ${JOBS} at a time${first.length ? `, after ${first.join(', ')} (the browser files beside the analyzer's)` : ''}`);
 const results = await runAll(tasks, recordedTimes());
@@ -269,8 +279,10 @@ if (args.includes('--record-times')) {
 console.log(`\nSummary (${wallSeconds.toFixed(0)} s, ${JOBS} at a time)`);
 for (const r of results) {
   const mark = r.failed ? 'FAIL' : 'ok  ';
-  console.log(`  ${mark} ${r.file}: ${r.passed} passed, ${r.failed} failed (${r.seconds.toFixed(1)} s)`);
+  const cpu = r.cpuSeconds === undefined ? '' : `, ${r.cpuSeconds.toFixed(1)} s CPU`;
+  console.log(`  ${mark} ${r.file}: ${r.passed} passed, ${r.failed} failed (${r.seconds.toFixed(1)} s${cpu})`);
 }
+if (measureCpu) console.log(`CPU of the test files and what they started: ${results.reduce((n, r) => n + (r.cpuSeconds ?? 0), 0).toFixed(0)} s`);
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
 console.log(`${passed} passed, ${failed} failed`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { downloadDeb } from './apt-package.js';
 import { readRccMember } from './labelled-images.js';
+import { REPO_ROOT } from './repo-root.js';
 
 const run = promisify(execFile);
 
@@ -83,7 +84,7 @@ export interface RecognitionLabel {
   readonly set?: string;
 }
 
-const LABELS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../bench/recognition/labels.json');
+const LABELS = path.join(REPO_ROOT, 'bench', 'recognition', 'labels.json');
 
 export async function recognitionLabels(): Promise<RecognitionLabel[]> {
   return (JSON.parse(await readFile(LABELS, 'utf8')) as { images: RecognitionLabel[] }).images;

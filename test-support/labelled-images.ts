@@ -13,10 +13,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { downloadDeb } from './apt-package.js';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './repo-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const LABELS_FILE = path.join(root, 'bench', 'quality', 'labels.json');
+export const LABELS_FILE = path.join(REPO_ROOT, 'bench', 'quality', 'labels.json');
 
 export interface LabelledObject {
   label: string;

@@ -3,12 +3,12 @@ import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GiveUp, waitFor } from './ports.js';
 import { jsonLines, Proc, START_TIMEOUT_MS, startRedis } from './child-process.js';
 import { onPostgres, testSchema } from './postgres.js';
+import { REPO_ROOT } from './repo-root.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export { REPO_ROOT };
 const SERVER_MAIN = path.join(REPO_ROOT, 'packages/server/dist/main.js');
 const WORKER_MAIN = path.join(REPO_ROOT, 'packages/worker/dist/main.js');
 

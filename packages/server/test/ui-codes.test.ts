@@ -1,7 +1,9 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CODES } from '@depict/contract';
-import { Stack } from '../../../test-support/processes.js';
+import { REPO_ROOT, Stack } from '../../../test-support/processes.js';
 
 /**
  * The codes are written once, in @depict/contract's codes.ts. The UI loads them from the
@@ -24,7 +26,7 @@ const PAGE_CODES = ['unreachable', 'bad_response', 'canceled'];
 
 codes('the UI has words for every code in the contract, and for no code that is not there', async () => {
   // The UI's own file, as the browser loads it (plain JavaScript, no types).
-  const messages = new URL('../../../web/messages.js', import.meta.url).href;
+  const messages = pathToFileURL(path.join(REPO_ROOT, 'web', 'messages.js')).href;
   const { PLAIN_WORDS } = (await import(messages)) as { PLAIN_WORDS: Record<string, string> };
   const missing = Object.keys(CODES).filter((code) => !(code in PLAIN_WORDS));
   const unknown = Object.keys(PLAIN_WORDS).filter((code) => !(code in CODES) && !PAGE_CODES.includes(code));
