@@ -5,6 +5,24 @@ import { migrations } from './migrations/index.js';
 
 /** Tries of a migration on SQLite, where processes starting together may race for it. */
 const SQLITE_TRIES = 5;
+/** Tries on PostgreSQL while other schemas of the database come and go (see below). */
+const POSTGRES_TRIES = 10;
+
+/**
+ * kysely looks for its bookkeeping table among the tables of every schema in the
+ * database, checking each schema's privileges by name: a schema another user of the
+ * database drops meanwhile fails that check with "schema … does not exist" (SQLSTATE
+ * 3F000), though ours is whole. Looking again no longer sees the dropped schema.
+ */
+function isSchemaDroppedMeanwhile(err: unknown): boolean {
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  return cause?.code === '3F000';
+}
+
+function mayTryAgain(err: unknown, dialect: Dialect, attempt: number): boolean {
+  if (dialect === 'sqlite') return attempt < SQLITE_TRIES;
+  return isSchemaDroppedMeanwhile(err) && attempt < POSTGRES_TRIES;
+}
 
 /**
  * Bring the schema up to date; run by every process at start. On PostgreSQL kysely takes
@@ -14,14 +32,14 @@ const SQLITE_TRIES = 5;
  * stale snapshot). Its transaction is rolled back whole, so it tries again, and then finds
  * the work done. On PostgreSQL the bookkeeping tables live in the connection's current
  * schema, like the jobs table, so two deployments in two schemas of one database do not
- * see each other's migrations.
+ * see each other's migrations; a schema dropped while kysely looks is tried again too.
  */
 export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await migrateOnce(db, dialect);
     } catch (err) {
-      if (dialect !== 'sqlite' || attempt >= SQLITE_TRIES) throw err;
+      if (!mayTryAgain(err, dialect, attempt)) throw err;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
   }

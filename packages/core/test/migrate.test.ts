@@ -1,6 +1,8 @@
+import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JobStore } from '@depict/core';
+import { POSTGRES_URL, testSchema } from '../../../test-support/postgres.js';
 import { tempDir } from '../../../test-support/processes.js';
 
 /**
@@ -25,3 +27,49 @@ migrate('four stores opened together on a new data directory all open, five time
 });
 
 migrate.run();
+
+/**
+ * On PostgreSQL kysely looks for its bookkeeping table among every schema's tables, and
+ * checks each schema's privileges by name: another user of the same database dropping a
+ * schema meanwhile fails that lookup ("schema … does not exist"), though ours is whole.
+ */
+const shared = suite('migrations on PostgreSQL, while others create and drop schemas in the same database');
+
+shared('a store opens while other schemas come and go', async () => {
+  const churn = new pg.Client({ connectionString: POSTGRES_URL });
+  await churn.connect();
+  let churning = true;
+  const others = (async () => {
+    for (let i = 0; churning; i++) {
+      const name = `depict_churn_${process.pid}_${i}`;
+      // Each its own transaction, as a test suite or another deployment would: the schema is
+      // there, with a table, for a moment before it goes.
+      await churn.query(`CREATE SCHEMA ${name}`);
+      await churn.query(`CREATE TABLE ${name}.t (a int, b text, c int)`);
+      await churn.query(`DROP SCHEMA ${name} CASCADE`);
+    }
+  })();
+  const failed: string[] = [];
+  try {
+    for (let round = 0; round < 15; round++) {
+      const schema = await testSchema();
+      const dir = await tempDir('depict-migrate-');
+      try {
+        const store = await JobStore.open({ dataDir: dir.path, databaseUrl: schema.url });
+        await store.close();
+      } catch (err) {
+        failed.push(String(err));
+      } finally {
+        await dir.remove();
+        await schema.drop();
+      }
+    }
+  } finally {
+    churning = false;
+    await others;
+    await churn.end();
+  }
+  assert.equal(failed, [], failed.join('\n'));
+});
+
+shared.run();
