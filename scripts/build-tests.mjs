@@ -1,4 +1,4 @@
-// Emits the test files and test-support as JavaScript under .test-build/, so each test
+// Emits the test files, test-support and bench as JavaScript under .test-build/, so each test
 // process is plain Node: run through tsx, every module a test loads (all of @depict/core's
 // dependencies included) passes through tsx's loader hooks on a second thread, about a
 // second of CPU per file before any test runs. esbuild only strips types here (about
@@ -33,6 +33,8 @@ export async function buildTests(root) {
   const entryPoints = [
     ...packages.flatMap((pkg) => typeScriptFiles(path.join(root, 'packages', pkg, 'test'))),
     ...typeScriptFiles(path.join(root, 'test-support')),
+    // Tests of the analyzer's quality run the benchmark's own measure.
+    ...typeScriptFiles(path.join(root, 'bench')),
   ];
   await build({
     entryPoints,
