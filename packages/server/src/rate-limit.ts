@@ -33,20 +33,7 @@ function rateLimited(message: string, retryAfterS: number): DepictError {
   return new DepictError('rate_limited', message, { retryAfterS });
 }
 
-/** A limiter counted in Redis, so every server process shares the count; in memory while Redis is away. */
-function sharedLimiter(client: redis.RedisClient, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
-  return new RateLimiterRedis({
-    storeClient: client,
-    useRedis3AndLowerPackage: true,
-    rejectIfRedisNotReady: true,
-    keyPrefix,
-    points,
-    duration,
-    insuranceLimiter: new RateLimiterMemory({ points, duration }),
-  });
-}
-
-/** Consume a point: the seconds until the next one when refused, undefined when allowed or the limiter failed. */
+/** Consume a point: the seconds until the next one when refused, undefined when allowed or the limiter failed (Redis away). */
 async function consume(limiter: RateLimiterAbstract, key: string): Promise<number | undefined> {
   try {
     await limiter.consume(key);
@@ -58,10 +45,35 @@ async function consume(limiter: RateLimiterAbstract, key: string): Promise<numbe
 }
 
 /**
+ * A limit counted twice: in Redis, so every server process shares the count, and in this
+ * process. A caller is refused when either count is past the limit. While Redis is away
+ * the local count alone decides, so an outage neither blocks nor frees every client; and
+ * a count that straddles Redis coming back (or the connection still opening when the
+ * first requests arrive) is not split in two halves that each stay under the limit.
+ * With Redis healthy the local count is never the higher, so it changes nothing. The
+ * local count keeps one entry per key seen in the window, as the shared one does in Redis.
+ */
+class TwiceCountedLimit {
+  private readonly shared: RateLimiterAbstract;
+  private readonly local: RateLimiterAbstract;
+
+  constructor(client: redis.RedisClient, keyPrefix: string, points: number, duration: number) {
+    this.shared = new RateLimiterRedis({ storeClient: client, useRedis3AndLowerPackage: true, rejectIfRedisNotReady: true, keyPrefix, points, duration });
+    this.local = new RateLimiterMemory({ keyPrefix, points, duration });
+  }
+
+  /** Count one point for `key`: the seconds until the next one when refused, undefined when allowed. */
+  async consume(key: string): Promise<number | undefined> {
+    const waits = (await Promise.all([consume(this.shared, key), consume(this.local, key)])).filter((s) => s !== undefined);
+    return waits.length === 0 ? undefined : Math.max(...waits);
+  }
+}
+
+/**
  * RATE_LIMIT_POINTS requests per RATE_LIMIT_WINDOW_S per API key (per client address
  * without keys), and AUTH_FAILURE_LIMIT failed authentications per address per minute.
- * Both are counted in Redis, so every server process shares the counts. While Redis is
- * away an in-memory limiter stands in, so an outage neither blocks nor frees every client.
+ * Both are counted in Redis, so every server process shares the counts, and in the
+ * process too (see TwiceCountedLimit).
  */
 export function createRateLimit(config: Config, logger: Logger): RateLimit {
   const { points, windowS } = config.rateLimit;
@@ -75,8 +87,8 @@ export function createRateLimit(config: Config, logger: Logger): RateLimit {
     retry_strategy: ({ attempt }) => Math.min(attempt * 100, 1_000),
   });
   client.on('error', (err: Error) => logger.debug({ err }, 'rate limiter redis error'));
-  const requests = points > 0 ? sharedLimiter(client, `${config.queuePrefix}:ratelimit`, points, windowS) : undefined;
-  const failures = authFailures > 0 ? sharedLimiter(client, `${config.queuePrefix}:authfail`, authFailures, AUTH_FAILURE_WINDOW_S) : undefined;
+  const requests = points > 0 ? new TwiceCountedLimit(client, `${config.queuePrefix}:ratelimit`, points, windowS) : undefined;
+  const failures = authFailures > 0 ? new TwiceCountedLimit(client, `${config.queuePrefix}:authfail`, authFailures, AUTH_FAILURE_WINDOW_S) : undefined;
   /**
    * Addresses past the failure limit, until when. Kept in this process so that a blocked
    * address costs no Redis call per request; another process learns of it at the
@@ -87,7 +99,7 @@ export function createRateLimit(config: Config, logger: Logger): RateLimit {
   return {
     async take(key) {
       if (!requests) return undefined;
-      const seconds = await consume(requests, key);
+      const seconds = await requests.consume(key);
       if (seconds === undefined) return undefined;
       return rateLimited(`Too many requests: at most ${points} per ${windowS} s. Try again in ${seconds} s.`, seconds);
     },
@@ -103,7 +115,7 @@ export function createRateLimit(config: Config, logger: Logger): RateLimit {
     },
     async failedAuth(address) {
       if (!failures) return undefined;
-      const seconds = await consume(failures, address);
+      const seconds = await failures.consume(address);
       if (seconds === undefined) return undefined;
       if (blockedUntil.size >= MAX_BLOCKED_KEPT) forgetExpired(blockedUntil);
       blockedUntil.set(address, Date.now() + seconds * 1000);

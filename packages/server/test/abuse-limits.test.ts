@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { png } from '../../../test-support/images.js';
 import { waitFor } from '../../../test-support/ports.js';
-import { Stack, startWorker } from '../../../test-support/processes.js';
+import { Stack, redisCli, startWorker } from '../../../test-support/processes.js';
 import { rawRequest, slowRequest } from '../../../test-support/raw-http.js';
 
 /**
@@ -186,6 +186,23 @@ limits('job.watch with a malformed or unknown id answers NOT_FOUND, and logs no 
   assert.is((await rawRequest(port, '/status/x', { headers: auth(KEY_B) })).status, 404);
   const errors = stack.server.proc.logs().filter((l) => (l.level as number) >= 50);
   assert.equal(errors, [], JSON.stringify(errors).slice(0, 2000));
+});
+
+limits('bad keys counted across Redis going away and coming back: still 429 past AUTH_FAILURE_LIMIT', async () => {
+  const from = '127.0.0.9';
+  const guess = async (i: number) => (await rawRequest(port, '/jobs', { headers: auth(`away-${i}`), from })).status;
+  await stack.stopRedis();
+  for (let i = 0; i < 3; i++) assert.is(await guess(i), 401, `guess ${i}, Redis away`);
+  await stack.startRedisAgain();
+  // Until the server's limiter has reconnected, failures are counted in the process alone:
+  // probe from fresh addresses until one's failure is counted in Redis.
+  let probe = 0;
+  await waitFor('the rate limiter counting in Redis again', async () => {
+    await rawRequest(port, '/jobs', { headers: auth('probe'), from: `127.0.1.${++probe}` });
+    return (await redisCli(stack.redis.port, 'keys', '*:authfail:127.0.1.*')).trim() ? true : undefined;
+  });
+  for (let i = 3; i < 5; i++) assert.is(await guess(i), 401, `guess ${i}, Redis back`);
+  assert.is(await guess(5), 429, 'the sixth bad key, three counted while Redis was away');
 });
 
 limits.run();
