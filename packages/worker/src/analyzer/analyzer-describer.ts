@@ -1,15 +1,12 @@
-import { createRequire } from 'node:module';
 import { DepictError, DescribeError, type Describer, type Description, type DescribeOptions, type ImageInput, isJobFailureCode } from '@depict/contract';
 import type { DecodeLimits } from '@depict/core';
 import { analyzeImage } from './facts.js';
 import { OcrEngine, type OcrMode } from './ocr.js';
 import { RecognitionEngine } from './recognition/recognise.js';
 import { describeFacts } from './wording.js';
+import { WORKER_VERSION } from '../version.js';
 
-// src/analyzer/ and dist/analyzer/ are both two levels below the package root.
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-
-export const ANALYZER_VERSION = version;
+export const ANALYZER_VERSION = WORKER_VERSION;
 
 export interface AnalyzerOptions {
   /** ANALYZER_OCR: auto reads text only from images that look as if they hold some. */
@@ -26,7 +23,7 @@ export interface AnalyzerOptions {
 
 /** The offline describer: measured facts about the pixels and the file, put into words. */
 export function createAnalyzerDescriber(options: AnalyzerOptions = { ocr: 'auto', revealGps: false }): Describer {
-  const generatedBy = `depict-analyzer@${version}`;
+  const generatedBy = `depict-analyzer@${WORKER_VERSION}`;
   const ocrEngine = options.ocr === 'off' ? undefined : new OcrEngine();
   const recognition = options.objects === 'auto' ? (options.recognition ?? new RecognitionEngine()) : undefined;
   return {
