@@ -11,8 +11,9 @@ COPY packages/worker/package.json packages/worker/
 COPY packages/sdk/package.json packages/sdk/
 RUN npx --yes pnpm@12.4.2 install --frozen-lockfile
 COPY packages packages
-RUN npx tsc -b packages/contract packages/core packages/server packages/worker packages/sdk \
- && npx --yes pnpm@12.4.2 prune --prod
+COPY scripts/bundle.mjs scripts/
+# tsc, then the server and the worker bundled (scripts/bundle.mjs): what the commands run.
+RUN npm run build && npx --yes pnpm@12.4.2 prune --prod
 
 FROM node:22-bookworm-slim
 WORKDIR /app
@@ -25,4 +26,4 @@ USER node
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "packages/server/dist/main.js"]
+CMD ["node", "packages/server/bundle/main.mjs"]

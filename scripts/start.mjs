@@ -71,7 +71,7 @@ await ensureRedis();
 // Request lines are for debugging here: at debug, so they show only with LOG_LEVEL=debug,
 // unless REQUEST_LOG_LEVEL (the environment or .env) says otherwise.
 const env = { ...process.env, REQUEST_LOG_LEVEL: process.env.REQUEST_LOG_LEVEL || 'debug' };
-for (const entry of ['packages/server/dist/main.js', 'packages/worker/dist/main.js']) {
+for (const entry of ['packages/server/bundle/main.mjs', 'packages/worker/bundle/main.mjs']) {
   if (!existsSync(path.join(root, entry))) {
     console.error(`depict: ${entry} is missing; run npm run build`);
     process.exit(1);

@@ -9,8 +9,9 @@ import { onPostgres, testSchema } from './postgres.js';
 import { REPO_ROOT } from './repo-root.js';
 
 export { REPO_ROOT };
-const SERVER_MAIN = path.join(REPO_ROOT, 'packages/server/dist/main.js');
-const WORKER_MAIN = path.join(REPO_ROOT, 'packages/worker/dist/main.js');
+// What `npm start`, the image and Compose run: the bundles (scripts/bundle.mjs).
+const SERVER_MAIN = path.join(REPO_ROOT, 'packages/server/bundle/main.mjs');
+const WORKER_MAIN = path.join(REPO_ROOT, 'packages/worker/bundle/main.mjs');
 
 export { Proc, redisCli, startRedis } from './child-process.js';
 

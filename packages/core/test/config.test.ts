@@ -73,7 +73,7 @@ for (const [name, value] of [
 
 for (const entry of ['server', 'worker']) {
   config(`the ${entry} stops at start on a bad value and says which variable`, async () => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, `packages/${entry}/dist/main.js`)], {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, `packages/${entry}/bundle/main.mjs`)], {
       env: baseEnv({ WORKER_CONCURRENCY: 'lots', DATA_DIR: '/tmp/depict-never-created' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

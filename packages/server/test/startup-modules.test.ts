@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,7 +18,7 @@ const HEAVY = {
   'the openai SDK': /[\\/]node_modules[\\/]openai[\\/]/,
 };
 
-/** A module as built: what `npm start` runs. */
+/** A module as tsc built it; the bundles `npm start` runs are made from these. */
 const built = (file: string) => path.join(REPO_ROOT, 'packages', file);
 
 function assertNoneLoaded(modules: string[]): void {
@@ -50,6 +51,41 @@ test('the check sees what a module loads, as ES module or CommonJS', () => {
   assert.ok(describer.some((m) => HEAVY['the openai SDK'].test(m)), 'openai');
   const swagger = modulesLoadedBy([path.join(REPO_ROOT, 'packages/server/node_modules/swagger-ui-dist/index.js')]);
   assert.ok(swagger.some((m) => HEAVY["swagger-ui's browser bundle (about 400 ms)"].test(m)), 'swagger-ui-bundle.js');
+});
+
+/**
+ * What a bundle (scripts/bundle.mjs) loads at start: the packages it imports statically,
+ * itself and through the chunks it imports statically. A chunk imported only with
+ * import() is left out: it is read when first used.
+ */
+function staticImportsOf(bundle: string): string[] {
+  const dir = path.dirname(bundle);
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/^import\s+(?:[^;]*?\sfrom\s+)?"([^"]+)";/gms)) {
+      if (specifier!.startsWith('./')) visit(path.join(dir, specifier!));
+      else packages.add(specifier!);
+    }
+  };
+  visit(bundle);
+  return [...packages];
+}
+
+test('the server and worker bundles load no client at start, and leave the chunks of the rest for later', () => {
+  for (const name of ['server', 'worker']) {
+    const imported = staticImportsOf(built(`${name}/bundle/main.mjs`));
+    assert.ok(imported.includes('sharp'), `${name}: the static imports are seen (sharp): ${imported.join(', ')}`);
+    for (const client of ['pg', '@aws-sdk/client-s3', 'openai', 'swagger-ui-dist']) {
+      assert.not.ok(imported.includes(client), `${name} bundle imports ${client} at start`);
+    }
+  }
+  // The control: the chunk the vision describer is in imports openai.
+  const worker = readFileSync(built('worker/bundle/main.mjs'), 'utf8');
+  const chunks = [...worker.matchAll(/import\("(\.\/chunk-[^"]+)"\)/g)].map((m) => built(`worker/bundle/${m[1]}`));
+  assert.ok(chunks.some((chunk) => staticImportsOf(chunk).includes('openai')), 'a chunk loaded later imports openai');
 });
 
 test.run();
