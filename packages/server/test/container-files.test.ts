@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -77,6 +77,20 @@ files('the README names the Compose version the file needs', () => {
     assert.match(read('README.md'), /Docker Compose 2\.24 or later/);
     assert.match(compose, /Compose 2\.24 or later/);
   }
+});
+
+files('every command the image and Compose run names a file the build makes, as npm start does', () => {
+  const commands = [
+    ...[...read('Dockerfile').matchAll(/^CMD \["node", "([^"]+)"\]/gm)].map((m) => m[1]!),
+    ...[...read('docker-compose.yml').matchAll(/^\s+command: \["node", "([^"]+)"\]/gm)].map((m) => m[1]!),
+  ];
+  assert.equal(new Set(commands), new Set(['packages/server/bundle/main.mjs', 'packages/worker/bundle/main.mjs']), commands.join(', '));
+  for (const file of commands) assert.ok(existsSync(path.join(REPO_ROOT, file)), `npm run build makes ${file}`);
+  const start = read('scripts/start.mjs');
+  for (const file of commands) assert.ok(start.includes(`'${file}'`), `npm start runs ${file}`);
+  // The image builds what the commands run: the bundling script is in the build stage.
+  assert.match(read('Dockerfile'), /^COPY scripts\/bundle\.mjs scripts\/$/m);
+  assert.match(read('Dockerfile'), /^RUN npm run build /m);
 });
 
 files.run();
