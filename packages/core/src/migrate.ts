@@ -10,13 +10,21 @@ const POSTGRES_TRIES = 10;
 
 /**
  * kysely looks for its bookkeeping table among the tables of every schema in the
- * database, checking each schema's privileges by name: a schema another user of the
- * database drops meanwhile fails that check with "schema … does not exist" (SQLSTATE
- * 3F000), though ours is whole. Looking again no longer sees the dropped schema.
+ * database, checking each schema's privileges by name and asking each table's serial
+ * sequence by name. A schema another user of the database drops meanwhile fails that look
+ * with "schema … does not exist" (SQLSTATE 3F000), "relation … does not exist" (42P01)
+ * or "column … of relation … does not exist" (42703), though ours is whole. Looking again
+ * no longer sees what was dropped.
  */
+const DROPPED_MEANWHILE = new Set(['3F000', '42P01', '42703']);
+
+/** A migration that failed while kysely looked at the catalog, before any of ours ran. */
+class CatalogLookupFailed extends Error {}
+
 function isSchemaDroppedMeanwhile(err: unknown): boolean {
-  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
-  return cause?.code === '3F000';
+  if (!(err instanceof CatalogLookupFailed)) return false;
+  const cause = err.cause as { code?: unknown } | undefined;
+  return typeof cause?.code === 'string' && DROPPED_MEANWHILE.has(cause.code);
 }
 
 function mayTryAgain(err: unknown, dialect: Dialect, attempt: number): boolean {
@@ -62,7 +70,9 @@ async function migrateOnce(db: Kysely<any>, dialect: Dialect): Promise<void> {
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const name = failed ? ` (${failed.migrationName})` : '';
-    throw new Error(`database migration failed${name}: ${error instanceof Error ? error.message : String(error)}`, {
+    // With no migration's result at all, kysely failed before running any: looking for its tables.
+    const Failure = results === undefined || results.length === 0 ? CatalogLookupFailed : Error;
+    throw new Failure(`database migration failed${name}: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
   }

@@ -30,8 +30,9 @@ migrate.run();
 
 /**
  * On PostgreSQL kysely looks for its bookkeeping table among every schema's tables, and
- * checks each schema's privileges by name: another user of the same database dropping a
- * schema meanwhile fails that lookup ("schema … does not exist"), though ours is whole.
+ * looks up each schema, table and column by name: another user of the same database
+ * dropping a schema meanwhile fails that lookup ("schema … does not exist", "relation …
+ * does not exist", "column … does not exist"), though ours is whole.
  */
 const shared = suite('migrations on PostgreSQL, while others create and drop schemas in the same database');
 
@@ -43,9 +44,10 @@ shared('a store opens while other schemas come and go', async () => {
     for (let i = 0; churning; i++) {
       const name = `depict_churn_${process.pid}_${i}`;
       // Each its own transaction, as a test suite or another deployment would: the schema is
-      // there, with a table, for a moment before it goes.
+      // there, with tables, for a moment before it goes. kysely looks up each column of
+      // each table by name, so more of them widen the window it can be caught in.
       await churn.query(`CREATE SCHEMA ${name}`);
-      await churn.query(`CREATE TABLE ${name}.t (a int, b text, c int)`);
+      for (let t = 0; t < 4; t++) await churn.query(`CREATE TABLE ${name}.t${t} (a int, b text, c int, d int, e int)`);
       await churn.query(`DROP SCHEMA ${name} CASCADE`);
     }
   })();
