@@ -17,14 +17,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Outside every bundle: see above. Each is a dependency of the package that bundles it. */
+/** Outside every bundle: see above. Each the bundle loads is a dependency of its package. */
 const EXTERNAL = ['better-sqlite3', 'sharp', 'bee-queue', 'pg', 'pg-native', '@aws-sdk/*', 'openai'];
 const PACKAGES = {
   server: [...EXTERNAL, 'swagger-ui-dist'],
   worker: [...EXTERNAL, 'tesseract.js', '@tesseract.js-data/*', '@vladmandic/human', '@tensorflow/*'],
 };
 
-export async function bundle(name) {
+async function bundle(name) {
   const dir = path.join(root, 'packages', name);
   await build({
     entryPoints: { main: path.join(dir, 'dist/main.js') },
@@ -46,6 +46,4 @@ export async function bundle(name) {
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await Promise.all(Object.keys(PACKAGES).map(bundle));
-}
+await Promise.all(Object.keys(PACKAGES).map(bundle));
