@@ -11,7 +11,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildTests, emittedPath } from './build-tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -190,6 +190,18 @@ const isCompanion = (label) => /worker\/test\/(analyzer-quality|analyzer-real-im
 const TYPECHECK = 'tsc -p tsconfig.test.json';
 
 /**
+ * What a test needs installed that the workspace does not hold, installed here as the
+ * workspace is, before the tests (a test itself fetches nothing): Node.js 22 for the
+ * node22-smoke test, from the npm registry. Before the measurements, which it would disturb.
+ */
+async function installTools(tasks) {
+  if (!tasks.some((t) => t.label.includes('node22-smoke'))) return;
+  const { installNode22 } = await import(pathToFileURL(path.join(root, emittedPath('test-support/node22.ts'))).href);
+  const problem = await installNode22();
+  if (problem) console.log(`Node.js 22 for the node22-smoke test was not installed: ${problem}`);
+}
+
+/**
  * Seconds each file took when last recorded (--record-times), kept in the repository so a
  * fresh clone, which has no history of its own, starts its longest files first: the
  * suite then ends when its longest file does, not when a long file started last does.
@@ -264,6 +276,7 @@ if (passes.postgres) {
 }
 const wallStarted = Date.now();
 await buildTests(root);
+await installTools(tasks);
 const first = tasks.filter((t) => isMeasurement(t.label) || isBrowser(t.label)).map((t) => t.label);
 console.log(`running ${tasks.length} tasks, ${JOBS} at a time${first.length ? `, after ${first.join(', ')} (the browser files beside the analyzer's)` : ''}`);
 const results = await runAll(tasks, recordedTimes());

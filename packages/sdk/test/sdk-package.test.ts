@@ -5,18 +5,20 @@
 // real, not `any`: the consumer holds @ts-expect-error lines that fail the compile if
 // they are.
 import { execFile } from 'node:child_process';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { scene } from '../../../test-support/images.js';
+import { LocalRegistry } from '../../../test-support/local-registry.js';
 import { REPO_ROOT, Stack, tempDir } from '../../../test-support/processes.js';
 import { readmeBlock } from '../../../test-support/readme.js';
 
 const run = promisify(execFile);
 const packaged = suite('@depict/sdk packed and installed in a separate project');
 const stack = new Stack();
+const registry = new LocalRegistry();
 let project: Awaited<ReturnType<typeof tempDir>>;
 
 const CONSUMER = `
@@ -51,10 +53,10 @@ console.log(JSON.stringify({ id: result.job_id, description: result.description,
 packaged.before(async () => {
   project = await tempDir('depict-sdk-consumer-');
   assert.ok(!project.path.startsWith(REPO_ROOT), 'the consumer project lives outside the workspace');
-  await stack.start();
+  await Promise.all([stack.start(), registry.start()]);
 });
 packaged.after(async () => {
-  await stack.stop();
+  await Promise.all([stack.stop(), registry.close()]);
   await project.remove();
 });
 
@@ -81,13 +83,20 @@ packaged('the packed SDK installs with the contract alone, type-checks with tsc 
   );
   await writeFile(path.join(project.path, 'consumer.ts'), CONSUMER);
   await writeFile(path.join(project.path, 'readme.ts'), readmeBlock('ts', '@depict/sdk'));
-  // Only the two tarballs and what any TypeScript user has: the registry serves the SDK's
-  // own dependencies (@trpc/client, zod, eventsource), nothing else comes from the workspace.
-  await run(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `./${contract}`, `./${tarball}`, 'typescript@5.9.3', '@types/node@20'],
-    { cwd: project.path, timeout: 240_000 },
-  );
+  // Only the two tarballs and what any TypeScript user has: a registry serves the SDK's own
+  // dependencies (@trpc/client, zod, eventsource) and TypeScript, nothing else comes from the
+  // workspace. The registry is a local one serving the workspace's installed copies, so the
+  // install resolves every declared range as npm does, offline; npm's settings and cache
+  // are the project's own, so nothing the machine's npm has set or kept is used.
+  const typescript = (JSON.parse(await readFile(path.join(REPO_ROOT, 'node_modules/typescript/package.json'), 'utf8')) as { version: string }).version;
+  await writeFile(path.join(project.path, '.npmrc'), `registry=${registry.url}\naudit=false\nfund=false\nupdate-notifier=false\n`);
+  // npm passes its own settings to the scripts it runs as npm_config_* variables: none of them here.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_config_/i.test(key)));
+  await run('npm', ['install', '--loglevel=error', `--registry=${registry.url}`, `--cache=${path.join(project.path, '.npm-cache')}`, `./${contract}`, `./${tarball}`, `typescript@${typescript}`, '@types/node@20'], {
+    cwd: project.path,
+    env: { ...env, npm_config_userconfig: path.join(project.path, 'no-user-npmrc'), npm_config_globalconfig: path.join(project.path, 'no-global-npmrc') },
+    timeout: 240_000,
+  }).catch((err: { stderr?: string }) => assert.unreachable(`npm install failed (packages the workspace lacks: ${registry.missing.join(', ') || 'none'}):\n${err.stderr}`));
   assert.equal(await readdir(path.join(project.path, 'node_modules/@depict')), ['contract', 'sdk'], 'no other workspace package came along');
 
   await run(path.join(project.path, 'node_modules/.bin/tsc'), ['-p', '.'], { cwd: project.path }).catch((err: { stdout?: string }) => {
