@@ -170,22 +170,28 @@ function ensureSystemPackages(needBrowser, needClients) {
 }
 
 /**
- * Files that cannot share the machine with other stacks. Two are measurements: the
- * server's decode-limits test times small submits while its own costly proofs take every
- * thread, and store-outage times submits through a PostgreSQL cut and freeze; with other
- * files beside them they measure the other files. They run first, each by itself.
+ * The file that cannot share the machine: the server's decode-limits test times small
+ * submits while its own costly proofs take every thread; with other files beside it, it
+ * would measure them. It runs first, by itself.
  */
-const isMeasurement = (label) => /server\/test\/decode-limits|store-outage/.test(label);
+const isAlone = (label) => /server\/test\/decode-limits/.test(label);
 
 /**
- * The browser files drive Chromium against stacks of their own, and their waits for a
- * page to change are timed in the browser, where a renderer starved by other stacks
- * misses them. They run one at a time, with one companion beside them: the files that
- * only compute in their own process (the analyzer's, no stack, no timing), which would
+ * Files that share the machine with one companion at most, one at a time. store-outage
+ * times submits through a PostgreSQL cut and freeze against bounds a second or two above
+ * the store's timeout; three other stacks beside it made those timings theirs. The
+ * browser files drive Chromium against stacks of their own, and their waits for a page to
+ * change are timed in the browser, where a renderer starved by other stacks misses them.
+ * The companion lane beside them takes only files that compute in their own process and
+ * time nothing (the analyzer's, the type-check, the store's pure modules), which would
  * otherwise leave the second core idle meanwhile.
  */
-const isBrowser = (label) => /ui-browser/.test(label);
-const isCompanion = (label) => /worker\/test\/(analyzer-quality|analyzer-real-images|analyzer-accuracy|decode|recognition-judge)\.test\.ts$/.test(label);
+const isPaired = (label) => /server\/test\/(store-outage|ui-browser)/.test(label);
+const isCompanion = (label) =>
+  label === TYPECHECK ||
+  /worker\/test\/(analyzer-quality|analyzer-real-images|analyzer-accuracy|decode|recognition-judge)\.test\.ts$/.test(label) ||
+  /core\/test\/(job-id|image-header|jpeg-layout|address-policy|compiled-queries|job-store-statements|inline-blob-store)\.test\.ts$/.test(label) ||
+  /contract\/test\//.test(label);
 
 const TYPECHECK = 'tsc -p tsconfig.test.json';
 
@@ -216,43 +222,43 @@ function recordedTimes() {
 }
 
 /**
- * Run the tasks, JOBS at a time, longest first: the measurements first, each by itself;
- * then the browser files one at a time with a companion lane beside them; then the rest.
+ * Run the tasks, JOBS at a time, longest first: the file that must run alone first; then
+ * the paired files one at a time with a companion lane beside them; then the rest.
  */
 async function runAll(tasks, times) {
   // A file not yet timed is put among the long ones: guessing short could leave it last.
   const guess = Math.max(0, ...Object.values(times));
   const seconds = (t) => times[t.label] ?? guess;
-  const measurements = tasks.filter((t) => isMeasurement(t.label));
-  const browser = tasks.filter((t) => isBrowser(t.label));
-  const queue = tasks.filter((t) => !isMeasurement(t.label) && !isBrowser(t.label)).sort((a, b) => seconds(b) - seconds(a));
+  const alone = tasks.filter((t) => isAlone(t.label));
+  const paired = tasks.filter((t) => isPaired(t.label));
+  const queue = tasks.filter((t) => !isAlone(t.label) && !isPaired(t.label)).sort((a, b) => seconds(b) - seconds(a));
   const results = new Map();
   const report = (r) => {
     results.set(r.file, r);
     console.log(`\n=== ${r.file} (${r.seconds.toFixed(1)} s)`);
     process.stdout.write(r.output.endsWith('\n') || r.output === '' ? r.output : `${r.output}\n`);
   };
-  /** The next task a lane may take: while the browser files run, only a companion. */
-  let browserRunning = browser.length > 0;
+  /** The next task a lane may take: while the paired files run, only a companion. */
+  let pairedRunning = paired.length > 0;
   const take = () => {
-    const index = browserRunning ? queue.findIndex((t) => isCompanion(t.label)) : 0;
+    const index = pairedRunning ? queue.findIndex((t) => isCompanion(t.label)) : 0;
     return index < 0 ? undefined : queue.splice(index, 1)[0];
   };
-  for (const task of measurements) report(await task.run());
-  let browserDone;
-  const browserFinished = new Promise((resolve) => (browserDone = resolve));
+  for (const task of alone) report(await task.run());
+  let pairedDone;
+  const pairedFinished = new Promise((resolve) => (pairedDone = resolve));
   const lane = async () => {
     for (;;) {
       const task = take();
       if (task) report(await task.run());
-      else if (browserRunning) await browserFinished;
+      else if (pairedRunning) await pairedFinished;
       else return;
     }
   };
   const companion = lane();
-  for (const task of browser) report(await task.run());
-  browserRunning = false;
-  browserDone();
+  for (const task of paired) report(await task.run());
+  pairedRunning = false;
+  pairedDone();
   await Promise.all([companion, ...Array.from({ length: Math.max(0, Math.min(JOBS, queue.length + 1) - 1) }, lane)]);
   // The summary in the suite's own order, whatever order the files ended in.
   return tasks.map((t) => results.get(t.label));
@@ -277,8 +283,8 @@ if (passes.postgres) {
 const wallStarted = Date.now();
 await buildTests(root);
 await installTools(tasks);
-const first = tasks.filter((t) => isMeasurement(t.label) || isBrowser(t.label)).map((t) => t.label);
-console.log(`running ${tasks.length} tasks, ${JOBS} at a time${first.length ? `, after ${first.join(', ')} (the browser files beside the analyzer's)` : ''}`);
+const first = tasks.filter((t) => isAlone(t.label) || isPaired(t.label)).map((t) => t.label);
+console.log(`running ${tasks.length} tasks, ${JOBS} at a time${first.length ? `, after ${first.join(', ')} (all but the first beside a companion)` : ''}`);
 const results = await runAll(tasks, recordedTimes());
 const wallSeconds = (Date.now() - wallStarted) / 1000;
 
