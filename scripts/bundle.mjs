@@ -8,9 +8,11 @@
 // Left outside, loaded from node_modules as they are: native modules, packages that find
 // their own files by path (bee-queue's Lua scripts, swagger-ui's folder, tesseract.js's
 // worker script and data, the recognition models and their wasm), and the clients that
-// load only when configured (pg, the AWS SDK, the openai SDK). The bundle lives one level
-// below its package, as dist/main.js does, so the paths our own modules take from
-// import.meta.url (the package.json, the repository root, the UI's folder) are the same.
+// load only when configured (pg, the AWS SDK, the openai SDK). redis stays outside because
+// bee-queue loads it from node_modules too: bundled, a process would hold two copies. The
+// bundle lives one level below its package, as dist/main.js does, so the paths our own
+// modules take from import.meta.url (the package.json, the repository root, the UI's
+// folder) are the same.
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Outside every bundle: see above. Each the bundle loads is a dependency of its package. */
-const EXTERNAL = ['better-sqlite3', 'sharp', 'bee-queue', 'pg', 'pg-native', '@aws-sdk/*', 'openai'];
+const EXTERNAL = ['better-sqlite3', 'sharp', 'bee-queue', 'redis', 'pg', 'pg-native', '@aws-sdk/*', 'openai'];
 const PACKAGES = {
   server: [...EXTERNAL, 'swagger-ui-dist'],
   worker: [...EXTERNAL, 'tesseract.js', '@tesseract.js-data/*', '@vladmandic/human', '@tensorflow/*'],
