@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sharp } from '../../../test-support/images.js';
+import { REPO_ROOT } from '../../../test-support/repo-root.js';
 import { ALT_TEXT_MAX, describeFacts, type Analysis } from '../src/analyzer/index.js';
 import { caseCorpus, photoLike, svg } from './case-images.js';
 import { assertHonest, coloursNamed } from './honesty.js';
@@ -135,6 +138,22 @@ accuracy('the original is never called soft or blurry; a blurred copy is, and sc
     assert.match(describeFacts(blurred), /soft|blurry/, describeFacts(blurred));
   }
   assert.is(sharpFacts.kind, 'photo');
+});
+
+/**
+ * One of the blurred copies above (sigma 2) whose random grain left only 13 strong-edge
+ * pixels of one diagonal against 72 of the other: their widths differed twofold, and the
+ * analyzer called an even blur "diagonal motion" (about 1 copy in 1,000). Kept as made.
+ */
+const fewDiagonalEdges = caseImage('few-diagonal-edges.jpg', async () =>
+  readFileSync(path.join(REPO_ROOT, 'packages/worker/test/fixtures/even-blur-few-diagonal-edges.jpg')),
+);
+
+accuracy('an even blur whose few strong edges mostly run one way is soft, not motion', async () => {
+  const facts = await fewDiagonalEdges.facts();
+  assert.is(facts.motionBlur, null);
+  assert.ok(['soft', 'blurry'].includes(facts.sharpness ?? ''), `${facts.sharpness} ${facts.sharpnessScore}`);
+  assert.match(describeFacts(facts), /soft|blurry/);
 });
 
 const painted = caseImage('bands.jpg', () =>

@@ -61,8 +61,13 @@ const MIN_MOTION_EDGES = 0.001;
 const MIN_VANISHED_EDGES = 0.005;
 /** A thumbnail has too few edges of each orientation to tell a direction. */
 const MIN_MOTION_SIDE = 256;
-/** Both orientations of a pair need this share of the strong edges to be compared... */
+/**
+ * Both orientations of a pair need this share of the strong edges, and this many pixels,
+ * to be compared: a dozen pixels of one orientation (5% of a blurred landscape's 250) make
+ * a width that noise alone can double.
+ */
 const MIN_ORIENTATION = 0.05;
+const MIN_ORIENTATION_PIXELS = 50;
 /** ...and edges twice as wide one way are smeared that way (in-focus photos: at most 1.5). */
 const WIDER = 2;
 /** The step along each orientation's gradient: rows, then columns. */
@@ -192,7 +197,8 @@ function motionOf(orientations: readonly number[], along1: readonly number[], al
     // An orientation gone entirely is motion only where strong edges are many: with few, a scene
     // whose edges run one way (a horizon) loses the others to any blur.
     if (strongShare >= MIN_VANISHED_EDGES && orientations[i]! / strong < VANISHED && orientations[j]! / strong >= DOMINANT) return MOTION_ALONG[i]!;
-    if (orientations[i]! / strong >= MIN_ORIENTATION && orientations[j]! / strong >= MIN_ORIENTATION) {
+    const compared = (k: number) => orientations[k]! / strong >= MIN_ORIENTATION && orientations[k]! >= MIN_ORIENTATION_PIXELS;
+    if (compared(i) && compared(j)) {
       const mine = along2[i]! / (along1[i]! || 1);
       const theirs = along2[j]! / (along1[j]! || 1);
       if (theirs >= WIDER * mine) return MOTION_ALONG[i]!;
