@@ -144,8 +144,8 @@ function typecheckTests() {
 }
 
 /**
- * Browser tests drive Debian's Chromium, the README's examples curl and Python's
- * requests. Install them (and redis-server) from Debian's packages when they are
+ * Browser tests drive Debian's Chromium (its headless shell: test-support/browser.ts),
+ * the README's examples curl and Python's requests. Install them (and redis-server) from Debian's packages when they are
  * missing and we may; otherwise the tests say what is missing.
  */
 function ensureSystemPackages(needBrowser, needClients) {
@@ -153,7 +153,7 @@ function ensureSystemPackages(needBrowser, needClients) {
   const imports = (python) => spawnSync(python, ['-c', 'import requests'], { stdio: 'ignore' }).status === 0;
   const missing = [];
   if (!has('redis-server')) missing.push('redis-server');
-  if (needBrowser && !has('chromium')) missing.push('chromium');
+  if (needBrowser && !has('chromium-headless-shell')) missing.push('chromium-headless-shell');
   // The README's examples: curl, and Python with requests.
   if (needClients && !has('curl')) missing.push('curl');
   if (needClients && !imports('/usr/bin/python3') && !imports('python3')) missing.push('python3-requests');
