@@ -35,6 +35,9 @@ export function jsonLines(output: string): Array<Record<string, unknown>> {
 export class Proc {
   output = '';
   readonly exited: Promise<number | null>;
+  /** The JSON lines of `output` up to `parsedTo`, each parsed once: tests ask for them again and again while they wait. */
+  private parsed: Array<Record<string, unknown>> = [];
+  private parsedTo = 0;
 
   constructor(
     readonly name: string,
@@ -55,9 +58,14 @@ export class Proc {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** JSON log lines written so far. */
+  /** JSON log lines written so far; a line still being written reads as {}. */
   logs(): Array<Record<string, unknown>> {
-    return jsonLines(this.output);
+    const end = this.output.lastIndexOf('\n') + 1;
+    if (end > this.parsedTo) {
+      for (const line of jsonLines(this.output.slice(this.parsedTo, end))) this.parsed.push(line);
+      this.parsedTo = end;
+    }
+    return [...this.parsed, ...jsonLines(this.output.slice(this.parsedTo))];
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
