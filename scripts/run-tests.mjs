@@ -189,7 +189,7 @@ const isAlone = (label) => /server\/test\/decode-limits/.test(label);
 const isPaired = (label) => /server\/test\/(store-outage|ui-browser)/.test(label);
 const isCompanion = (label) =>
   label === TYPECHECK ||
-  /worker\/test\/(analyzer-quality|analyzer-real-images|analyzer-accuracy|decode|recognition-judge)\.test\.ts$/.test(label) ||
+  /worker\/test\/(analyzer|analyzer-quality|analyzer-real-images|analyzer-accuracy|decode|recognition-judge)\.test\.ts$/.test(label) ||
   /core\/test\/(job-id|image-header|jpeg-layout|address-policy|compiled-queries|job-store-statements|inline-blob-store)\.test\.ts$/.test(label) ||
   /contract\/test\//.test(label);
 
