@@ -8,11 +8,12 @@
 //   --record-times writes each file's duration to scripts/test-times.json;
 //   --cpu runs each file under /usr/bin/time and adds the CPU seconds it and every
 //   process it started and waited for (servers, workers, Redis) spent to the summary.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { buildTests, emittedPath } from './build-tests.mjs';
+import { ensureSystemPackages, installNode22 } from './test-prerequisites.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FILE_TIMEOUT_MS = 5 * 60_000;
@@ -144,32 +145,6 @@ function typecheckTests() {
 }
 
 /**
- * Browser tests drive Debian's Chromium (its headless shell: test-support/browser.ts),
- * the README's examples curl and Python's requests. Install them (and redis-server) from Debian's packages when they are
- * missing and we may; otherwise the tests say what is missing.
- */
-function ensureSystemPackages(needBrowser, needClients) {
-  const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-  const imports = (python) => spawnSync(python, ['-c', 'import requests'], { stdio: 'ignore' }).status === 0;
-  const missing = [];
-  if (!has('redis-server')) missing.push('redis-server');
-  if (needBrowser && !has('chromium-headless-shell')) missing.push('chromium-headless-shell');
-  // The README's examples: curl, and Python with requests.
-  if (needClients && !has('curl')) missing.push('curl');
-  if (needClients && !imports('/usr/bin/python3') && !imports('python3')) missing.push('python3-requests');
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0 || !has('apt-get')) {
-    console.log(`missing: ${missing.join(', ')} (install them from your system's packages)`);
-    return;
-  }
-  console.log(`installing ${missing.join(', ')} from Debian's packages`);
-  // Another apt-get may hold dpkg's lock (an unattended upgrade, a second checkout's tests): wait for it.
-  const wait = ['-o', 'DPkg::Lock::Timeout=300'];
-  spawnSync('apt-get', [...wait, 'update', '-qq'], { stdio: 'inherit' });
-  spawnSync('apt-get', [...wait, 'install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-}
-
-/**
  * The file that cannot share the machine: the server's decode-limits test times small
  * submits while its own costly proofs take every thread; with other files beside it, it
  * would measure them. It runs first, by itself.
@@ -194,18 +169,6 @@ const isCompanion = (label) =>
   /contract\/test\//.test(label);
 
 const TYPECHECK = 'tsc -p tsconfig.test.json';
-
-/**
- * What a test needs installed that the workspace does not hold, installed here as the
- * workspace is, before the tests (a test itself fetches nothing): Node.js 22 for the
- * node22-smoke test, from the npm registry. Before the measurements, which it would disturb.
- */
-async function installTools(tasks) {
-  if (!tasks.some((t) => t.label.includes('node22-smoke'))) return;
-  const { installNode22 } = await import(pathToFileURL(path.join(root, emittedPath('test-support/node22.ts'))).href);
-  const problem = await installNode22();
-  if (problem) console.log(`Node.js 22 for the node22-smoke test was not installed: ${problem}`);
-}
 
 /**
  * Seconds each file took when last recorded (--record-times), kept in the repository so a
@@ -265,10 +228,7 @@ async function runAll(tasks, times) {
 }
 
 const files = testFiles();
-ensureSystemPackages(
-  files.some((f) => f.includes('browser')),
-  files.some((f) => f.includes('readme-examples')),
-);
+ensureSystemPackages({ browser: files.some((f) => f.includes('browser')), clients: files.some((f) => f.includes('readme-examples')) });
 if (files.length === 0) {
   console.log('no test files matched');
   console.log('0 passed, 1 failed');
@@ -282,7 +242,7 @@ if (passes.postgres) {
 }
 const wallStarted = Date.now();
 await buildTests(root);
-await installTools(tasks);
+if (tasks.some((t) => t.label.includes('node22-smoke'))) await installNode22(root);
 const first = tasks.filter((t) => isAlone(t.label) || isPaired(t.label)).map((t) => t.label);
 console.log(`running ${tasks.length} tasks, ${JOBS} at a time${first.length ? `, after ${first.join(', ')} (all but the first beside a companion)` : ''}`);
 const results = await runAll(tasks, recordedTimes());
