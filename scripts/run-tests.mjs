@@ -13,7 +13,7 @@ import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTests, emittedPath } from './build-tests.mjs';
-import { ensureSystemPackages, installNode22 } from './test-prerequisites.mjs';
+import { ensureSystemPackages, fetchTestImages, installNode22 } from './test-prerequisites.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FILE_TIMEOUT_MS = 5 * 60_000;
@@ -243,6 +243,7 @@ if (passes.postgres) {
 const wallStarted = Date.now();
 await buildTests(root);
 if (tasks.some((t) => t.label.includes('node22-smoke'))) await installNode22(root);
+if (tasks.some((t) => /worker\/test\/(analyzer-quality|analyzer-real-images|recognition)/.test(t.label))) await fetchTestImages(root);
 const first = tasks.filter((t) => isAlone(t.label) || isPaired(t.label)).map((t) => t.label);
 console.log(`running ${tasks.length} tasks, ${JOBS} at a time${first.length ? `, after ${first.join(', ')} (all but the first beside a companion)` : ''}`);
 const results = await runAll(tasks, recordedTimes());

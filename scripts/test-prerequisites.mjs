@@ -1,9 +1,13 @@
 // What the tests need besides the workspace, installed by the test runner before they
-// start (scripts/run-tests.mjs), so that no test fetches anything itself.
+// start (scripts/run-tests.mjs), so that no test fetches anything itself: system packages,
+// Node.js 22, and the real images the analyzer's tests read from Debian's packages.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { emittedPath } from './build-tests.mjs';
+
+/** test-support's module `name`, as the runner emitted it under .test-build/. */
+const emitted = (root, name) => import(pathToFileURL(path.join(root, emittedPath(`test-support/${name}.ts`))).href);
 
 /**
  * Browser tests drive Debian's Chromium (its headless shell: test-support/browser.ts),
@@ -38,7 +42,24 @@ export function ensureSystemPackages({ browser: needBrowser, clients: needClient
  * it). Before the measurements, which it would disturb.
  */
 export async function installNode22(root) {
-  const emitted = await import(pathToFileURL(path.join(root, emittedPath('test-support/node22.ts'))).href);
-  const problem = await emitted.installNode22();
+  const problem = await (await emitted(root, 'node22')).installNode22();
   if (problem) console.log(`Node.js 22 for the node22-smoke test was not installed: ${problem}`);
+}
+
+/**
+ * The analyzer's real images (the labelled set of bench/quality, the recognition set of
+ * bench/recognition): `apt-get download` of their Debian packages into the per-machine
+ * caches the tests read (test-support/labelled-images.ts, debian-images.ts). Once per
+ * machine; after that it only checks the caches. A failure is left for the tests that
+ * need the images to report.
+ */
+export async function fetchTestImages(root) {
+  try {
+    const { labelledImages } = await emitted(root, 'labelled-images');
+    const { debianImage, recognitionLabels } = await emitted(root, 'debian-images');
+    labelledImages();
+    for (const label of await recognitionLabels()) await debianImage(label.package, label.path, label.member);
+  } catch (err) {
+    console.log(`the analyzer's real images were not fetched: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
