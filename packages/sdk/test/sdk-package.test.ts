@@ -92,7 +92,7 @@ packaged('the packed SDK installs with the contract alone, type-checks with tsc 
   await writeFile(path.join(project.path, '.npmrc'), `registry=${registry.url}\naudit=false\nfund=false\nupdate-notifier=false\n`);
   // npm passes its own settings to the scripts it runs as npm_config_* variables: none of them here.
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_config_/i.test(key)));
-  await run('npm', ['install', '--loglevel=error', `--registry=${registry.url}`, `--cache=${path.join(project.path, '.npm-cache')}`, `./${contract}`, `./${tarball}`, `typescript@${typescript}`, '@types/node@20'], {
+  await run('npm', ['install', '--loglevel=error', `--cache=${path.join(project.path, '.npm-cache')}`, `./${contract}`, `./${tarball}`, `typescript@${typescript}`, '@types/node@20'], {
     cwd: project.path,
     env: { ...env, npm_config_userconfig: path.join(project.path, 'no-user-npmrc'), npm_config_globalconfig: path.join(project.path, 'no-global-npmrc') },
     timeout: 240_000,
