@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
 import type { JobStatus } from '@depict/contract';
@@ -148,8 +149,10 @@ const UNBOUNDED_BUSY_TIMEOUT_MS = 60_000;
  * are all bounded or heard.
  */
 async function postgresPool(connectionString: string, options: DatabaseOptions) {
-  // Loaded only here: a process on SQLite never needs the PostgreSQL client.
-  const { default: pg } = await import('pg');
+  // Loaded only here: a process on SQLite never needs the PostgreSQL client. Required, not
+  // imported: the bundles run from V8's code cache, where import() has no loader in Node 20
+  // (scripts/bundle.mjs).
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
   const timeoutMs = options.timeoutMs;
   /**
    * A client whose query went unanswered past the read timeout is dropped, not reused:
