@@ -11,7 +11,7 @@ COPY packages/worker/package.json packages/worker/
 COPY packages/sdk/package.json packages/sdk/
 RUN npx --yes pnpm@12.4.2 install --frozen-lockfile
 COPY packages packages
-COPY scripts/bundle.mjs scripts/
+COPY scripts/bundle.mjs scripts/bundle-entry.mjs scripts/
 # tsc, then the server and the worker bundled (scripts/bundle.mjs): what the commands run.
 RUN npm run build && npx --yes pnpm@12.4.2 prune --prod
 

@@ -88,8 +88,9 @@ files('every command the image and Compose run names a file the build makes, as 
   for (const file of commands) assert.ok(existsSync(path.join(REPO_ROOT, file)), `npm run build makes ${file}`);
   const start = read('scripts/start.mjs');
   for (const file of commands) assert.ok(start.includes(`'${file}'`), `npm start runs ${file}`);
-  // The image builds what the commands run: the bundling script is in the build stage.
-  assert.match(read('Dockerfile'), /^COPY scripts\/bundle\.mjs scripts\/$/m);
+  // The image builds what the commands run: the bundling script and the bundles' entry are
+  // in the build stage.
+  assert.match(read('Dockerfile'), /^COPY scripts\/bundle\.mjs scripts\/bundle-entry\.mjs scripts\/$/m);
   assert.match(read('Dockerfile'), /^RUN npm run build /m);
 });
 
