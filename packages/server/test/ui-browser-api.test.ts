@@ -181,7 +181,8 @@ api('a reload keeps the jobs: GET /jobs a page at a time, Load more following th
   await page.waitForSelector(`${card}[data-status="done"]`);
   assert.is(await page.textContent(`${card} .filename`), 'mine.png', 'the name this browser remembers');
   assert.match((await page.getAttribute(`${card} .thumb`, 'src')) ?? '', /^data:image\/jpeg;base64,/, 'and its thumbnail');
-  assert.ok(((await page.textContent(`${card} .description`)) ?? '').length > 20, 'its description, from GET /result');
+  // The list gives the card its state; the description follows from GET /result.
+  await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').length > 20, `${card} .description`, { timeout: 10_000 });
 
   // Remove deletes the job on the server (DELETE /jobs/:id), and its card goes.
   await page.click(`${card} .remove`);
