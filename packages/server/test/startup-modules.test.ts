@@ -64,6 +64,10 @@ test('the server and worker bundles load no client at start', () => {
     assert.ok(modules.some((m) => /[\\/]node_modules[\\/]sharp[\\/]/.test(m)), `${name}: what the bundle loads is seen (sharp)`);
     assertNoneLoaded(modules);
   }
+  // ASCII, so that a start reads each into a one-byte string (scripts/bundle.mjs).
+  for (const name of ['server', 'worker']) {
+    assert.ok(/^[\0-\x7f]*$/.test(readFileSync(built(`${name}/bundle/app.cjs`), 'latin1')), `${name} bundle is ASCII`);
+  }
   // The control: the clients are outside the bundles, loaded from node_modules when used.
   assert.match(readFileSync(built('worker/bundle/app.cjs'), 'utf8'), /require\("openai"\)/);
   assert.match(readFileSync(built('server/bundle/app.cjs'), 'utf8'), /\)\("pg"\)/);
