@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 
 /** The machine's PostgreSQL; every user of it gets a schema of its own. */
 export const POSTGRES_URL = process.env.DEPICT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -13,6 +12,9 @@ export const onPostgres = process.env.DEPICT_TEST_STORE === 'postgres';
  */
 export async function testSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
   const schema = `depict_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  // Loaded here, not with the module: every test process loads this one (through
+  // processes.ts), most of them to run on SQLite.
+  const { default: pg } = await import('pg');
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
