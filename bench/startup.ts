@@ -4,21 +4,19 @@
 //   uncached  the same bundle with its code cache withheld
 //   esm       the code bundled as ES modules, as before the code cache (esbuild, splitting)
 // RUNS alternating rounds, each build once per round; medians. CPU is the process's
-// user + system time (/proc/<pid>/stat) when it logs ready, RSS its resident set then.
+// user + system time (/proc/<pid>/stat) once it has logged ready, RSS its resident set then.
 //   node --import tsx bench/startup.ts        (npm run bench:startup; RUNS=9 by default)
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { baseEnv, REPO_ROOT, startRedis } from '../test-support/processes.js';
+import { REPO_ROOT, startRedis, startServer, startWorker } from '../test-support/processes.js';
 import { median } from './stats.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const TICK_MS = 10; // USER_HZ is 100 on Linux
-const READY = { server: 'listening on ', worker: 'worker started' } as const;
-type Name = keyof typeof READY;
+type Name = 'server' | 'worker';
 type Build = 'cached' | 'uncached' | 'esm';
 
 /** The builds to compare, each an entry one level below its package as bundle/main.mjs is. */
@@ -48,26 +46,15 @@ async function prepare(name: Name): Promise<Record<Build, string>> {
   return { cached: path.join(pkg, 'bundle/main.mjs'), uncached: path.join(uncached, 'main.mjs'), esm: path.join(esm, 'main.mjs') };
 }
 
-/** Start `entry`, wait for its ready line; its CPU (ms) and RSS (MB) then. Stops it after. */
+/** Start `entry` and wait until it is ready; its CPU (ms) and RSS (MB) then. Stops it after. */
 async function start(name: Name, entry: string, env: Record<string, string>): Promise<{ cpuMs: number; rssMb: number }> {
-  const child = spawn(process.execPath, [entry], { env: baseEnv({ PORT: '0', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk;
-      if (output.includes(READY[name])) resolve();
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    child.once('exit', () => reject(new Error(`${name} exited before it was ready:\n${output}`)));
-  });
-  await ready;
-  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const proc = name === 'server' ? (await startServer(env, { entry })).proc : await startWorker(env, { entry });
+  const pid = proc.child.pid!;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cpuMs = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  const rssMb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+  const rssMb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+  await proc.stop();
   return { cpuMs, rssMb };
 }
 

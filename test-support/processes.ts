@@ -47,12 +47,13 @@ export function baseEnv(overrides: Env): Record<string, string> {
  * once it listens: no port is picked first and lost to another process meanwhile. Its
  * output is kept in memory for the tests to read, or, with `logFile`, written to that
  * file as a log collector would take it: a benchmark must not spend its own CPU on the lines.
+ * `entry` runs another build of the server (a benchmark's) instead of bundle/main.mjs.
  */
-export async function startServer(env: Env, options: { logFile?: string; node?: string } = {}): Promise<{ url: string; port: number; proc: Proc }> {
+export async function startServer(env: Env, options: { logFile?: string; node?: string; entry?: string } = {}): Promise<{ url: string; port: number; proc: Proc }> {
   const logFile = options.logFile;
   const log = logFile === undefined ? 'pipe' : openSync(logFile, 'a');
   const logStart = logFile === undefined ? 0 : statSync(logFile).size;
-  const child = spawn(options.node ?? process.execPath, [SERVER_MAIN], {
+  const child = spawn(options.node ?? process.execPath, [options.entry ?? SERVER_MAIN], {
     env: baseEnv({ PORT: '0', ...env }),
     stdio: ['ignore', log, log],
   });
@@ -71,8 +72,8 @@ export async function startServer(env: Env, options: { logFile?: string; node?: 
   return { url: `http://127.0.0.1:${port}`, port, proc };
 }
 
-export async function startWorker(env: Env, options: { node?: string } = {}): Promise<Proc> {
-  const child = spawn(options.node ?? process.execPath, [WORKER_MAIN], { env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startWorker(env: Env, options: { node?: string; entry?: string } = {}): Promise<Proc> {
+  const child = spawn(options.node ?? process.execPath, [options.entry ?? WORKER_MAIN], { env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = new Proc('worker', child);
   await waitFor(
     'the worker to start',
