@@ -21,10 +21,11 @@
 // worker script and data, the recognition models and their wasm), and the clients that
 // load only when configured (pg, the AWS SDK, the openai SDK). redis stays outside because
 // bee-queue loads it from node_modules too: bundled, a process would hold two copies.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,8 +68,7 @@ async function bundle(name) {
   // In a fresh process with no flags, as the server and worker run: V8 refuses a cache made
   // under other flags.
   const entry = JSON.stringify(path.join(out, 'main.mjs'));
-  execFileSync(process.execPath, ['--input-type=module', '-e', `(await import(${entry})).writeCodeCache(); process.exit(0);`], {
-    stdio: 'inherit',
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', `(await import(${entry})).writeCodeCache(); process.exit(0);`], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
   });
 }
