@@ -18,7 +18,7 @@
 // 4. Recognition on: median analysis time of a 12-megapixel JPEG in a fresh process
 //    pinned to one core (taskset -c 0), after the model's one load, which is shown apart.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ import { RecognitionEngine } from '../packages/worker/dist/analyzer/recognition/
 import { ANALYSIS_SIDE, analysisSide, decodeForAnalysis } from '../packages/worker/dist/analyzer/decode.js';
 import sharp from 'sharp';
 import { photo12mp, textPage } from './fixtures.mjs';
+import { memoryMb } from './proc.mjs';
 import { median, ms, timeRuns } from './stats.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 9);
@@ -82,10 +83,7 @@ if (process.argv[2] === '--rss') {
   const files = process.argv.slice(3);
   const recognition = new RecognitionEngine();
   for (let i = 0; i < 16; i += 4) await Promise.all(files.slice(0, 4).map((f) => analyzeImage(f, { ocr: 'off', recognition })));
-  // VmHWM, not getrusage's maxrss: on Linux maxrss survives exec, so a child would
-  // report its parent's peak.
-  const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
-  process.stdout.write(JSON.stringify({ maxRssMb: hwmKb / 1024 }));
+  process.stdout.write(JSON.stringify({ maxRssMb: memoryMb('self', 'VmHWM') }));
   process.exit(0);
 }
 

@@ -13,13 +13,13 @@
 //
 // A flood is one entry in FLOODS: a name, what it is, and either how to make one upload
 // (sent IN_FLIGHT at a time) or how to run it.
-import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { MOST_GREY_SCANS, manyScanJpeg, zeroPng } from '../test-support/hostile-images.js';
 import { png } from '../test-support/images.js';
 import { Stack } from '../test-support/processes.js';
+import { memoryMb } from './proc.mjs';
 import { percentile } from './vision-load.js';
 
 const median = (xs: number[]) => percentile(xs, 50);
@@ -198,7 +198,6 @@ async function slowUploads(url: string, stop: { done: boolean }): Promise<Map<st
   return answers;
 }
 
-const peakMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 const chosen = process.env.FLOODS ? FLOODS.filter((f) => process.env.FLOODS!.split(',').includes(f.name)) : FLOODS;
@@ -219,7 +218,7 @@ for (const entry of chosen) {
     const loaded = await probe(stack.url, small, PROBE_GAP_MS);
     stop.done = true;
     const answers = await flooding;
-    const peak = peakMb(pid);
+    const peak = memoryMb(pid, 'VmHWM');
     const worst = Math.max(...loaded);
     const ok = worst < 1000 && peak < 600;
     failed ||= !ok;

@@ -12,10 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { REPO_ROOT, startRedis, startServer, startWorker } from '../test-support/processes.js';
+import { cpuMs, memoryMb } from './proc.mjs';
 import { median } from './stats.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 9);
-const TICK_MS = 10; // USER_HZ is 100 on Linux
 type Name = 'server' | 'worker';
 type Build = 'cached' | 'uncached' | 'esm';
 
@@ -50,12 +50,9 @@ async function prepare(name: Name): Promise<Record<Build, string>> {
 async function start(name: Name, entry: string, env: Record<string, string>): Promise<{ cpuMs: number; rssMb: number }> {
   const proc = name === 'server' ? (await startServer(env, { entry })).proc : await startWorker(env, { entry });
   const pid = proc.child.pid!;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuMs = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  const rssMb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+  const ready = { cpuMs: cpuMs(pid), rssMb: memoryMb(pid, 'VmRSS') };
   await proc.stop();
-  return { cpuMs, rssMb };
+  return ready;
 }
 
 const redis = await startRedis();

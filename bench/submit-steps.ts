@@ -9,12 +9,12 @@
 // The baseline is the same measure of an empty async call. The bare express + multer
 // endpoint of bench/submit.ts does none of these.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { JobStore, LocalBlobStore, createLogger, createQueue, enqueue, newJobId, parseConfig } from '../packages/core/dist/index.js';
 import { checkImage } from '../packages/server/dist/image-check.js';
 import { ProofGate } from '../packages/server/dist/proof-gate.js';
 import { scene } from '../test-support/images.js';
 import { startRedis, tempDir } from '../test-support/processes.js';
+import { cpuMs } from './proc.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 4000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -46,11 +46,7 @@ const job = () => ({
 await Promise.all(Array.from({ length: 20_000 }, () => store.insert(job())));
 
 /** CPU time of this process's main thread, in µs, from /proc (clock ticks of 10 ms). */
-function mainThreadMicros(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
+const mainThreadMicros = () => cpuMs('self', process.pid) * 1000;
 
 /** Process CPU (all threads) and the main thread's, per call, in µs, with IN_FLIGHT calls at a time. */
 async function cpuPerCall(step: () => unknown): Promise<{ all: number; main: number }> {

@@ -17,6 +17,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { scene, sharp } from '../test-support/images.js';
 import { Stack, tempDir } from '../test-support/processes.js';
+import { memoryMb } from './proc.mjs';
 
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
@@ -85,12 +86,6 @@ const show = (name: string, runs: Load[]) =>
   `  ${name.padEnd(28)} ${median(runs.map((r) => r.perSecond)).toFixed(0).padStart(6)} req/s, ` +
   `p50 ${median(runs.map((r) => r.p50))} ms, p99 ${median(runs.map((r) => r.p99))} ms`;
 
-/** The server's peak resident set so far, in MB, from /proc. */
-async function peakRssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
-
 try {
   console.log(`POST /submit with a ${(await readFile(smallPng)).length}-byte PNG, ${CONNECTIONS} connections, ${SECONDS} s per side per round in ${SLICES} alternating slices`);
   // The server's log lines go to a file, as to a log collector: read through a pipe, they
@@ -127,7 +122,7 @@ try {
   // at most 1 MB in memory, and that is what this measures.
   const fresh = await new Stack({ UPLOAD_MEMORY_MB: '1024' }).start({ worker: false });
   try {
-    const before = await peakRssMb(fresh.server.proc.child.pid!);
+    const before = memoryMb(fresh.server.proc.child.pid!, 'VmHWM');
     const started = performance.now();
     const answers = await Promise.all(
       Array.from({ length: 32 }, async () => {
@@ -137,7 +132,7 @@ try {
       }),
     );
     if (answers.some((s) => s !== 202)) throw new Error(`large uploads answered ${answers.join(',')}`);
-    const peak = await peakRssMb(fresh.server.proc.child.pid!);
+    const peak = memoryMb(fresh.server.proc.child.pid!, 'VmHWM');
     console.log(
       `  32 concurrent ${(bigPng.length / 1e6).toFixed(1)} MB uploads: all 202 in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
         `server peak RSS ${peak.toFixed(0)} MB (${before.toFixed(0)} MB before; target <= 250 MB)`,

@@ -2,13 +2,13 @@
 // describes 16 12-megapixel JPEGs submitted at once through the server, against the same
 // worker with ANALYZER_OBJECTS=off.
 //   node --import tsx bench/worker-rss.ts        (npm run bench:worker-rss)
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { submit, waitForResult } from '../test-support/api.js';
 import { Stack } from '../test-support/processes.js';
 import { photo12mp } from './fixtures.mjs';
+import { memoryMb } from './proc.mjs';
 
 const JOBS = Number(process.env.JOBS ?? 16);
 const dir = await mkdtemp(path.join(os.tmpdir(), 'depict-worker-rss-'));
@@ -26,8 +26,8 @@ try {
       const seconds = (performance.now() - started) / 1000;
       const done = results.filter((r) => r.body.status === 'done').length;
       const pid = stack.worker!.child.pid!;
-      const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-      console.log(`ANALYZER_OBJECTS=${objects}: ${done}/${JOBS} done in ${seconds.toFixed(1)} s, worker peak RSS ${(hwmKb / 1024).toFixed(0)} MB (target <= 700 MB)`);
+      const peakMb = memoryMb(pid, 'VmHWM');
+      console.log(`ANALYZER_OBJECTS=${objects}: ${done}/${JOBS} done in ${seconds.toFixed(1)} s, worker peak RSS ${peakMb.toFixed(0)} MB (target <= 700 MB)`);
     } finally {
       await stack.stop();
     }
