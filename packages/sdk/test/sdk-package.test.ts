@@ -62,7 +62,9 @@ packaged.after(async () => {
 
 packaged('the packed SDK installs with the contract alone, type-checks with tsc and describes an image', async () => {
   const pack = async (dir: string, prefix: string) => {
-    await run('npx', ['--yes', 'pnpm@12.4.2', 'pack', '--pack-destination', project.path], { cwd: path.join(REPO_ROOT, dir) });
+    // --offline: the pnpm that setup installed, from npx's cache. Without it npx asks
+    // registry.npmjs.org about pnpm@12.4.2 first, and a test sends nothing off the machine.
+    await run('npx', ['--offline', '--yes', 'pnpm@12.4.2', 'pack', '--pack-destination', project.path], { cwd: path.join(REPO_ROOT, dir) });
     const tarball = (await readdir(project.path)).find((name) => name.startsWith(prefix) && name.endsWith('.tgz'));
     assert.ok(tarball, `pnpm pack wrote ${prefix}'s tarball`);
     const { stdout: listing } = await run('tar', ['-tzf', path.join(project.path, tarball!)]);
